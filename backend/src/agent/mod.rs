@@ -1,0 +1,66 @@
+//! Agents turn one user message (plus history) into tool calls and a reply.
+//! They reach tasks only through a [`ToolInvoker`], which the chat service
+//! backs with the MCP sidecar and which fills in `user_id` from the verified
+//! token itself: an agent never names whose tasks it touches.
+
+pub mod offline;
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A message of the conversation so far, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryMessage {
+    pub role: HistoryRole,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryRole {
+    User,
+    Assistant,
+}
+
+/// What a tool answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolOutcome {
+    /// The tool's structured result in the contract's shape (an object, or an
+    /// array for `list_tasks`).
+    Ok(Value),
+    /// The tool refused (`isError: true`): its message, fit to show a user.
+    Refused(String),
+}
+
+/// The tools could not be reached at all (sidecar down, timeout): the turn fails.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the task service is unavailable: {0}")]
+pub struct ToolsUnavailable(pub String);
+
+/// Calls MCP tools on behalf of the authenticated user. Arguments never carry
+/// `user_id`; the invoker adds it.
+pub trait ToolInvoker: Send {
+    fn call(
+        &mut self,
+        name: &str,
+        arguments: serde_json::Map<String, Value>,
+    ) -> impl Future<Output = Result<ToolOutcome, ToolsUnavailable>> + Send;
+}
+
+/// One tool call made during a turn, as reported in the chat response's `tool_calls`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ToolCallRecord {
+    pub name: String,
+    pub arguments: Value,
+    pub result: Value,
+    pub is_error: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error(transparent)]
+    ToolsUnavailable(#[from] ToolsUnavailable),
+    #[error("the language model failed: {0}")]
+    Model(String),
+}

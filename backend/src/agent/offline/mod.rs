@@ -1,0 +1,1 @@
+//! The built-in offline agent. TODO(offline agent helper).
