@@ -7,3 +7,6 @@ pub mod config;
 pub mod db;
 pub mod telemetry;
 pub mod validation;
+
+#[cfg(feature = "testing")]
+pub mod testing;

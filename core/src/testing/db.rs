@@ -1,0 +1,1 @@
+//! Per-test databases. TODO(db helper).

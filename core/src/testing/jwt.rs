@@ -1,0 +1,1 @@
+//! Tokens and JWKS servers for tests. TODO(auth helper).

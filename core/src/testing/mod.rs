@@ -1,0 +1,4 @@
+//! Helpers for the test suites of every crate (feature `testing`).
+
+pub mod db;
+pub mod jwt;
