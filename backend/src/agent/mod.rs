@@ -23,6 +23,16 @@ pub enum HistoryRole {
     Assistant,
 }
 
+/// A tool as a language model sees it: the MCP tool's name, description and
+/// input schema with `user_id` removed (the backend fills it in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON Schema of the arguments (an object schema).
+    pub parameters: Value,
+}
+
 /// What a tool answered.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolOutcome {
