@@ -57,7 +57,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = Database::connect(&settings.database_url, settings.database_max_connections)
         .await
         .with_context(|| {
-            format!("cannot open the database ({})", settings.redacted_database_url())
+            format!(
+                "cannot open the database ({})",
+                settings.redacted_database_url()
+            )
         })?;
     if let Some(Command::Migrate) = cli.command {
         db.run_migrations().await?;

@@ -47,8 +47,7 @@ impl TodoServer {
             }
             Err(e) => return Ok(tool_error(&e.to_string())),
         };
-        if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, call.user_id()).await
-        {
+        if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, call.user_id()).await {
             return Ok(tool_error(&message));
         }
         match call.run(&self.db).await {
@@ -86,8 +85,7 @@ impl ServerHandler for TodoServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(
-                Implementation::new("todo-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("Todo tasks"),
+                Implementation::new("todo-mcp", env!("CARGO_PKG_VERSION")).with_title("Todo tasks"),
             )
             .with_instructions(
                 "Manage one user's todo tasks. Every call must carry the user's JWT in \
