@@ -91,7 +91,10 @@ impl Settings {
         let mut env = Vec::new();
         for (key, value) in std::env::vars_os() {
             // Only our own variables matter; others may hold anything.
-            let Some(key) = key.to_str().filter(|k| is_known_env(k)) else {
+            let Some(key) = key
+                .to_str()
+                .filter(|k| *k == "CONFIG_FILE" || is_known_env(k))
+            else {
                 continue;
             };
             let value = value
@@ -367,5 +370,19 @@ impl Reader {
             return Err(invalid(key, "must be greater than 0"));
         }
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_known_env;
+
+    #[test]
+    fn known_environment_names() {
+        assert!(is_known_env("DATABASE_URL"));
+        assert!(is_known_env("OPENAI_API_KEY"));
+        assert!(!is_known_env("database_url"));
+        assert!(!is_known_env("Database_Url"));
+        assert!(!is_known_env("PATH"));
     }
 }

@@ -32,16 +32,30 @@ fn defaults_alone_load() {
 }
 
 #[test]
-fn every_setting_has_a_default_or_is_optional() {
-    // Each key is read by the loader; setting it through the environment must take.
-    let s = load(&[
-        ("MCP_COMMAND", "/usr/bin/todo-mcp"),
-        ("AUTH_ISSUER", "https://id.example"),
-    ])
-    .unwrap();
-    assert_eq!(s.mcp_command.as_deref(), Some("/usr/bin/todo-mcp"));
-    assert_eq!(s.auth_issuer.as_deref(), Some("https://id.example"));
-    assert_eq!(KEYS.len(), 22);
+fn every_setting_is_read_from_its_environment_variable() {
+    let sample = |key: &str| match key {
+        "database_url" => "postgres://u:p@h/db",
+        "auth_jwks_url" | "mcp_url" | "openai_base_url" => "http://127.0.0.1:1/x",
+        "auth_jwks_algorithms" => "EdDSA",
+        "llm_provider" => "offline",
+        "mcp_http_addr" => "0.0.0.0:9999",
+        k if k.ends_with("_secs")
+            || k.ends_with("_limit")
+            || k.ends_with("_chars")
+            || k.ends_with("_steps")
+            || k.ends_with("connections")
+            || k == "port" =>
+        {
+            "7"
+        }
+        _ => "sample-value",
+    };
+    let defaults = format!("{:?}", load(&[]).unwrap());
+    for key in KEYS {
+        let env = key.to_uppercase();
+        let changed = load(&[(env.as_str(), sample(key))]).unwrap_or_else(|e| panic!("{env}: {e}"));
+        assert_ne!(format!("{changed:?}"), defaults, "{env} had no effect");
+    }
 }
 
 #[test]
@@ -225,13 +239,39 @@ fn debug_hides_secrets() {
     assert_eq!(s.openai_api_key.as_deref(), Some("sk-openai-789"));
 }
 
+/// `Settings::load` reads the real process environment, which parallel tests
+/// share; so this runs the check below in a child process with its own.
 #[test]
-fn load_reads_the_process_environment() {
-    // Only reads: the process environment is shared by parallel tests.
-    let s = Settings::load().unwrap();
-    let expected_port = std::env::var("PORT").ok().filter(|v| !v.is_empty());
-    assert_eq!(
-        s.port.to_string(),
-        expected_port.unwrap_or_else(|| "8000".into())
+fn load_reads_config_file_and_environment_of_the_process() {
+    let file = config_file("port = 7100\nhost = \"0.0.0.0\"\n");
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_load_from_process_env",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("CONFIG_FILE", file.path())
+        .env("PORT", "7200")
+        .env("BETTER_AUTH_SECRET", "from-the-process")
+        .env("OPENAI_API_KEY", "")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
     );
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}
+
+#[test]
+#[ignore = "run by load_reads_config_file_and_environment_of_the_process with a prepared environment"]
+fn child_load_from_process_env() {
+    let s = Settings::load().unwrap();
+    assert_eq!(s.host, "0.0.0.0", "from CONFIG_FILE");
+    assert_eq!(s.port, 7200, "environment beats the file");
+    assert_eq!(s.better_auth_secret.as_deref(), Some("from-the-process"));
+    assert_eq!(s.openai_api_key, None);
 }
