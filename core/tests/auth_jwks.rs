@@ -109,6 +109,25 @@ async fn token_without_kid_uses_the_key_matching_its_algorithm() {
 }
 
 #[tokio::test]
+async fn keys_without_kid_are_matched_by_algorithm() {
+    let mut jwk = TestKey::P256.jwk();
+    jwk.as_object_mut().unwrap().remove("kid");
+    let server = JwksServer::start_with(JwksReply::Json(json!({ "keys": [jwk] }))).await;
+    let v = verifier(server.url());
+    assert_eq!(
+        v.verify(&TestKey::P256.sign("u", AUD, 60))
+            .await
+            .unwrap()
+            .sub,
+        "u"
+    );
+    assert_invalid(
+        v.verify(&TestKey::Ed25519.sign("u", AUD, 60)).await,
+        "no published key",
+    );
+}
+
+#[tokio::test]
 async fn algorithm_outside_the_allow_list_is_refused() {
     let server = JwksServer::start().await;
     let v = JwtVerifier::from_settings(&settings(

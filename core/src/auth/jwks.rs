@@ -93,8 +93,10 @@ impl JwksCache {
         alg: Algorithm,
     ) -> Result<Vec<Arc<PublicKey>>, AuthError> {
         let select = |keys: &[Arc<PublicKey>]| -> Vec<Arc<PublicKey>> {
+            // A set whose keys carry no kid cannot be matched by one: use the algorithm.
+            let by_kid = kid.filter(|_| keys.iter().any(|k| k.kid.is_some()));
             keys.iter()
-                .filter(|k| match kid {
+                .filter(|k| match by_kid {
                     Some(kid) => k.kid.as_deref() == Some(kid),
                     None => k.algorithms.contains(&alg),
                 })
