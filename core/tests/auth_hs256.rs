@@ -38,7 +38,7 @@ async fn accepts_a_valid_token() {
     assert_eq!(claims.email.as_deref(), Some("ada@example.com"));
     assert_eq!(claims.name.as_deref(), Some("Ada"));
     assert!(claims.exp > now());
-    // Through the header helper, as the edge will do it.
+    // Through `bearer_token`, as the HTTP edge will do it.
     let header = format!("Bearer {}", sign_hs256(SECRET, "user-2", AUD, 60));
     let claims = v.verify(bearer_token(&header).unwrap()).await.unwrap();
     assert_eq!(claims.sub, "user-2");
