@@ -386,10 +386,3 @@ mod tests {
         assert!(!is_known_env("PATH"));
     }
 }
-
-impl Settings {
-    /// The database URL with any password masked, for logs.
-    pub fn redacted_database_url(&self) -> String {
-        todo!()
-    }
-}
