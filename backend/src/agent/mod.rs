@@ -4,6 +4,7 @@
 //! token itself: an agent never names whose tasks it touches.
 
 pub mod offline;
+pub mod openai;
 
 use std::future::Future;
 
