@@ -619,3 +619,10 @@ async fn the_scripted_server_rejects_what_the_real_api_rejects() {
     // The invalid request used up no reply.
     assert_eq!(model.remaining(), 1);
 }
+
+/// The chat service may run a turn on a spawned task.
+#[allow(dead_code)]
+fn respond_is_send(agent: &OpenAiAgent, invoker: &mut RecordingInvoker) {
+    fn assert_send<F: Future + Send>(_: F) {}
+    assert_send(agent.respond("Hi", &[], &[], invoker));
+}
