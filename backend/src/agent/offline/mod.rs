@@ -303,3 +303,36 @@ fn tasks_from(v: &Value) -> Vec<Task> {
         .filter_map(|item| serde_json::from_value(item.clone()).ok())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<F: std::future::Future + Send>(_: F) {}
+
+    /// The chat endpoint may move a turn between worker threads, so this must
+    /// keep compiling.
+    #[allow(dead_code)]
+    fn turns_are_send<T: ToolInvoker>(agent: &OfflineAgent, tools: &mut T) {
+        assert_send(agent.respond("hi", &[], tools));
+    }
+
+    #[test]
+    fn reads_list_results_leniently() {
+        let v = json!([
+            {"id": 1, "title": "Buy milk", "completed": false},
+            {"id": 2, "title": "Gym", "completed": true, "description": "legs"},
+            {"title": "no id"}
+        ]);
+        let tasks = tasks_from(&v);
+        assert_eq!(tasks.len(), 2);
+        assert_eq!(tasks[1].description.as_deref(), Some("legs"));
+        assert_eq!(
+            tasks_from(&json!({"tasks": [{"id": 3, "title": "X"}]})).len(),
+            1
+        );
+        assert!(tasks_from(&json!("nonsense")).is_empty());
+        assert_eq!(result_id(&json!({"task_id": 5})), Some(5));
+        assert_eq!(result_title(&json!({"title": "A"})), Some("A"));
+    }
+}

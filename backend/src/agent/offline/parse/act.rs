@@ -69,6 +69,9 @@ static COMPLETE_FIRST: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         re(r"^(?:check|tick|cross|mark|strike|knock)\s+off\s+(?P<r>.+)$"),
         re(
+            r"^(?:mark|set|flag)\s+(?:as\s+)?(?:done|complete|completed|finished)\s*:?\s+(?P<r>.+)$",
+        ),
+        re(
             r"^(?:check|tick|cross|strike|knock)\s+(?P<r>.+?)\s+off(?:\s+(?:my|the)\s+(?:\w+\s+)?list)?$",
         ),
         re(r"^(?:cross out|strike through|strike out)\s+(?P<r>.+)$"),

@@ -63,6 +63,10 @@ static LIST_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// "my list" left over once "to" went with the connector ("add task to my list").
+static BARE_LIST: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:my|the)\s+(?:(?:todo|to-do|to do|task)\s+)?list\b[\s:,-]*"));
+
 static WITH_DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^(?P<t>.+?)\s*,?\s+(?:with|and)\s+(?:(?:a|an|the)\s+)?(?:description|desc|details?|notes?|comment)\s*(?:[:=-]|of\b|saying\b|that says\b|as\b|reading\b)?\s*(?P<d>.+)$",
@@ -99,7 +103,7 @@ pub fn verb_add(text: &str) -> Option<&str> {
         return Some(rest.as_str());
     }
     let rest = ADD_VERB_WEAK.captures(text)?.name("rest")?.as_str();
-    (WEAK_OBJECT.is_match(rest) || strip_list_suffix(rest) != trim_noise(rest)).then_some(rest)
+    (WEAK_OBJECT.is_match(rest) || without_list_suffix(rest) != rest).then_some(rest)
 }
 
 /// Builds the add intent from what follows the verb or framing.
@@ -113,7 +117,7 @@ pub fn add_intent(rest: &str) -> Intent {
         while let Some(m) = CONNECTOR.find(r).filter(|m| m.end() > 0) {
             r = trim_noise(&r[m.end()..]);
         }
-        if let Some(m) = LIST_PREFIX.find(r) {
+        if let Some(m) = LIST_PREFIX.find(r).or_else(|| BARE_LIST.find(r)) {
             r = trim_noise(&r[m.end()..]);
         }
         // "a reminder that I need to call mom", "a task to remember to …"

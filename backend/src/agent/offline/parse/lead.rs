@@ -53,7 +53,7 @@ static HELP_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 
 static THANKS_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:thanks|thank you|thank u|thx|ty|tysm|cheers|great|awesome|perfect|nice|cool|ok|okay|k|got it|sounds good|good|great thanks|that'?s (?:all|it|great|perfect|fine)|that will be all|no|nope|nothing|never ?mind|all good|all done|i'?m done|i am done|done|well done|good job|nice one|(?:thanks|thank you) (?:so|very) much|much appreciated|appreciate it|you'?re (?:great|awesome|the best))$",
+        r"^(?:thanks|thank you|thank u|thx|ty|tysm|cheers|great|awesome|perfect|nice|cool|ok|okay|k|got it|sounds good|good|great thanks|that'?s (?:all|it|great|perfect|fine)|that will be all|no|nope|nothing|never ?mind|all good|all done|i'?m done|i am done|done|well done|good job|nice one|(?:thanks|thank you) (?:so|very) much|thanks (?:a lot|a bunch|a million|again)|thank you (?:again|kindly)|many thanks|much appreciated|appreciate it|you'?re (?:great|awesome|the best))$",
     )
 });
 

@@ -98,13 +98,16 @@ pub fn mentions_tasks(text: &str) -> bool {
 /// Reads which tasks a listing request wants.
 pub fn status(lower: &str) -> StatusFilter {
     let lower = lower.strip_prefix("open ").unwrap_or(lower);
-    if EVERYTHING.is_match(lower) || STATUS_QUESTION.is_match(lower) {
+    if EVERYTHING.is_match(lower) {
         return StatusFilter::All;
     }
-    if OBLIGATION.is_match(lower) {
+    let negated = NEGATED_DONE.is_match(lower);
+    if negated || OBLIGATION.is_match(lower) {
         return StatusFilter::Pending;
     }
-    let negated = NEGATED_DONE.is_match(lower);
+    if STATUS_QUESTION.is_match(lower) {
+        return StatusFilter::All;
+    }
     let rest = NEGATED_DONE.replace_all(lower, " ");
     let pending = negated || PENDING_CUE.is_match(&rest);
     let completed = COMPLETED_CUE.is_match(&rest);

@@ -31,7 +31,7 @@ static TASK_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 
 static QUESTION_START: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:what|whats|what's|who|why|how|when|where|which|is|are|do|does|did|can|could|will|would|should)\b",
+        r"^(?:i|i'm|im|i am|we|you|it|it's|this|that|what|whats|what's|who|why|how|when|where|which|is|are|do|does|did|can|could|will|would|should)\b",
     )
 });
 
@@ -63,7 +63,9 @@ pub fn parse(message: &str) -> Intent {
         return Intent::List(status);
     }
     if let Some(rest) = add::framed_add(raw) {
-        return add::add_intent(rest);
+        // "don't forget I need to pay rent"
+        let rest = lead::strip_intention(rest);
+        return add::add_intent(add::framed_add(rest).unwrap_or(rest));
     }
     let core = strip_trailing_polite(raw);
     let intent = command(core, raw);

@@ -31,7 +31,7 @@ static ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
 
 static PREVIOUS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:it|that|this|that one|this one|that task|this task|the task|same one|the same one|the same task|the one you (?:just )?(?:mentioned|added|created|said|listed|found)|the one i just (?:added|created|made)|the new one|what i just added)$",
+        r"^(?:it|its|it's|that|this|that one|this one|that task|this task|the task|same one|the same one|the same task|the one you (?:just )?(?:mentioned|added|created|said|listed|found)|the one i just (?:added|created|made)|the new one|what i just added)$",
     )
 });
 

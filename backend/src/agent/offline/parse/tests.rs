@@ -443,6 +443,9 @@ fn lists() {
     list("what have I done so far?", Completed);
     list("I'd like to see my pending tasks", Pending);
     list("remind me what's on my list", All);
+    list("Is there anything I haven't done?", Pending);
+    list("ok so what do i have left", Pending);
+    list("show done", Completed);
     finish();
 }
 
@@ -470,6 +473,11 @@ fn completes() {
     complete("change task 3 to done", 3);
     complete("mark the 2nd one as complete", 2);
     complete("Could you mark task three as done?", 3);
+    complete("mark as done the groceries task", 1);
+    complete("Dentist - done", 7);
+    complete("I already paid the bills", 2);
+    complete("can you please mark task 2 as completed? thanks", 2);
+    complete("mark task3 done", 3);
     finish();
 }
 
@@ -490,6 +498,9 @@ fn deletes() {
     delete("the gym task can be deleted", 5);
     delete("I want to delete task 4", 4);
     delete("delete the last one", 7);
+    delete("Hey there, could you remove task #5 for me?", 5);
+    delete("delete the one about bills", 2);
+    delete("remove call mom from my list", 3);
     finish();
 }
 
@@ -647,6 +658,14 @@ fn several_ids_and_references_to_earlier_replies() {
         Intent::Complete(TaskRef::Ids(vec![2, 4])),
     );
     parses("delete it", Intent::Delete(TaskRef::Previous));
+    parses(
+        "set its description to aisle seat",
+        Intent::Update {
+            target: TaskRef::Previous,
+            title: None,
+            description: Some("aisle seat".into()),
+        },
+    );
     parses("mark that one as done", Intent::Complete(TaskRef::Previous));
     parses("task 2", Intent::BareRef(TaskRef::Id(2)));
     assert_eq!(
