@@ -11,9 +11,7 @@ pub fn title(raw: &str) -> Result<String, String> {
     }
     let n = t.chars().count();
     if n > MAX_TITLE_CHARS {
-        return Err(format!(
-            "title is {n} characters long; the limit is {MAX_TITLE_CHARS}"
-        ));
+        return Err(format!("title is {n} characters long; the limit is {MAX_TITLE_CHARS}"));
     }
     Ok(t.to_string())
 }
