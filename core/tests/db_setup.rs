@@ -171,3 +171,24 @@ async fn unreachable_postgres_fails_within_the_connect_timeout() {
     assert!(matches!(err, DbError::Connect(_)), "{err}");
     assert!(!err.to_string().contains("hunter22"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sqlite_migrations_on_a_new_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/new.db", dir.path().display());
+    let mut runs = Vec::new();
+    for _ in 0..4 {
+        let url = url.clone();
+        runs.push(tokio::spawn(async move {
+            let db = Database::connect(&url, 1).await?;
+            db.run_migrations().await?;
+            Ok::<_, DbError>(db)
+        }));
+    }
+    let mut pools = Vec::new();
+    for r in runs {
+        pools.push(r.await.unwrap().unwrap());
+    }
+    tasks::add(&pools[0], "u", "after", None).await.unwrap();
+    assert_eq!(tasks::count(&pools[3], "u").await.unwrap(), (1, 0));
+}
