@@ -93,7 +93,7 @@ impl Agent {
         if use_openai {
             Agent::OpenAi(Box::new(openai::OpenAiAgent::from_settings(settings)))
         } else {
-            Agent::Offline(offline::OfflineAgent::default())
+            Agent::Offline(offline::OfflineAgent::new())
         }
     }
 

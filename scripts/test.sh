@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Every test suite, in order of what they build on. PostgreSQL cases run when
+# TEST_DATABASE_URL is set (scripts/pg-start.sh prints it); REQUIRE_POSTGRES=1
+# turns their absence into a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage() { printf '\n=== %s\n' "$*"; }
+timed() { local t=$(date +%s); "$@"; echo "--- $* took $(( $(date +%s) - t )) s"; }
+
+stage "Rust: unit and black-box tests (SQLite and PostgreSQL)"
+timed cargo build --workspace --bins
+timed cargo test --workspace
+
+stage "MCP sidecar with the Python SDK and the MCP Inspector CLI; ChatKit conformance"
+timed make -s .venv/bin/python
+timed .venv/bin/pytest -q tests
+
+if [ -d frontend ]; then
+  stage "Frontend: lint, units, build, browser end to end"
+  timed make -s frontend-test
+fi
+if [ -f mk/deploy.mk ]; then
+  stage "Chart checks, images and the two-container pod"
+  timed make -s deploy-check
+fi
