@@ -4,9 +4,11 @@ reference models of the `openai-chatkit` package."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import stat
@@ -14,6 +16,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 import pytest
@@ -158,18 +161,18 @@ class ChatKit:
         data = body if isinstance(body, (bytes, str)) else json.dumps(body)
         return requests.post(url, data=data, headers=headers, timeout=TIMEOUT)
 
-    def request(self, kind: str, **params) -> requests.Response:
-        return self.post({"type": kind, "params": params, "metadata": {}})
+    def request(self, op: str, /, **params) -> requests.Response:
+        return self.post({"type": op, "params": params, "metadata": {}})
 
-    def stream(self, kind: str, **params) -> Stream:
-        response = self.request(kind, **params)
+    def stream(self, op: str, /, **params) -> Stream:
+        response = self.request(op, **params)
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers.get("cache-control") == "no-cache"
         return Stream(response, parse_sse(response.content))
 
-    def json(self, kind: str, **params) -> dict:
-        response = self.request(kind, **params)
+    def json(self, op: str, /, **params) -> dict:
+        response = self.request(op, **params)
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("application/json")
         return response.json()
@@ -225,16 +228,42 @@ def _databases():
     return kinds
 
 
+def _psql(url: str, sql: str) -> None:
+    subprocess.run(
+        ["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+        check=True, capture_output=True, timeout=TIMEOUT,
+    )
+
+
+@contextlib.contextmanager
+def _postgres_database():
+    """A database of its own on the TEST_DATABASE_URL server, dropped after."""
+    base = os.environ["TEST_DATABASE_URL"]
+    if shutil.which("psql") is None:
+        print("psql not found: the suite runs in the TEST_DATABASE_URL database itself")
+        yield base
+        return
+    name = f"chatkit_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(base)
+    _psql(base, f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        _psql(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(scope="session", params=_databases())
 def server(request, tmp_path_factory):
-    """The backend on a fresh SQLite file, or on TEST_DATABASE_URL."""
-    if request.param == "sqlite":
-        url_for = lambda d: f"sqlite://{d}/todo.db"  # noqa: E731
-    else:
-        url_for = lambda d: os.environ["TEST_DATABASE_URL"]  # noqa: E731
-    srv = _start(tmp_path_factory, f"backend-{request.param}", url_for)
-    yield srv
-    srv.stop()
+    """The backend on a fresh SQLite file, or on a fresh PostgreSQL database."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url_for = lambda d: f"sqlite://{d}/todo.db"  # noqa: E731
+        else:
+            url = stack.enter_context(_postgres_database())
+            url_for = lambda d: url  # noqa: E731
+        srv = _start(tmp_path_factory, f"backend-{request.param}", url_for)
+        yield srv
+        srv.stop()
 
 
 @pytest.fixture(scope="session")

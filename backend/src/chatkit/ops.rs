@@ -47,18 +47,9 @@ pub async fn owned_item(
     item_id: &str,
 ) -> Result<Message, ApiError> {
     let id = ids::parse_item_id(item_id)?;
-    // The first message after id - 1 is the message itself, if it exists here.
-    let (page, _) = conversations::list_messages(
-        &state.db,
-        &user.user_id,
-        conversation.id,
-        1,
-        SortOrder::Asc,
-        Some(id - 1),
-    )
-    .await?;
-    page.into_iter()
-        .find(|m| m.id == id)
+    conversations::get_message(&state.db, &user.user_id, id)
+        .await?
+        .filter(|m| m.conversation_id == conversation.id)
         .ok_or(ApiError::NotFound("item"))
 }
 
