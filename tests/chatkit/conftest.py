@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from conformance import validate_event
+from scripted_model import ScriptedModel
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("TARGET_DIR", ROOT / "target")) / "debug"
@@ -171,6 +172,22 @@ class ChatKit:
         assert response.headers.get("cache-control") == "no-cache"
         return Stream(response, parse_sse(response.content))
 
+    def timed_stream(self, op: str, /, **params) -> list[tuple[float, dict]]:
+        """Each event with the time it arrived, read as the server sends it."""
+        url = f"{self.server.base}/api/{self.user_id}/chat"
+        headers = {"Accept": "text/event-stream", "Authorization": f"Bearer {self.token}"}
+        body = {"type": op, "params": params}
+        timed, buffer = [], b""
+        with requests.post(url, json=body, headers=headers, stream=True, timeout=TIMEOUT) as r:
+            assert r.status_code == 200, r.text
+            for chunk in r.iter_content(chunk_size=None):
+                buffer += chunk
+                while b"\n\n" in buffer:
+                    frame, buffer = buffer.split(b"\n\n", 1)
+                    timed.append((time.monotonic(), parse_sse(frame + b"\n\n")[0]))
+        assert buffer == b"", buffer
+        return timed
+
     def json(self, op: str, /, **params) -> dict:
         response = self.request(op, **params)
         assert response.status_code == 200, response.text
@@ -283,6 +300,25 @@ def model_down_server(tmp_path_factory):
     )
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="session")
+def scripted_model_server(tmp_path_factory):
+    """A backend whose OpenAI-compatible model is scripted: one add_task
+    call, then (after a pause) a text reply."""
+    with ScriptedModel() as model:
+        srv = _start(
+            tmp_path_factory,
+            "backend-scripted-model",
+            lambda d: f"sqlite://{d}/todo.db",
+            {
+                "LLM_PROVIDER": "openai",
+                "OPENAI_API_KEY": "sk-test-unused",
+                "OPENAI_BASE_URL": model.base_url,
+            },
+        )
+        yield srv
+        srv.stop()
 
 
 @pytest.fixture

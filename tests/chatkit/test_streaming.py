@@ -8,6 +8,7 @@ import signal
 import time
 
 import pytest
+import requests
 
 from conformance import ITEM_PAGE, check
 
@@ -210,3 +211,32 @@ def test_a_killed_sidecar_fails_one_turn_in_stream_then_the_next_recovers(server
         "threads.retry_after_item", thread_id=thread_id, item_id=failed.events[0]["item"]["id"]
     )
     check_reply(retried, thread_id)
+
+
+def test_events_reach_the_client_while_the_turn_runs(scripted_model_server):
+    """With a model that pauses after the tool call, the opening events and
+    the tool's progress arrive before the pause ends, not with the reply."""
+    from scripted_model import PAUSE_SECONDS, REPLY
+
+    client = scripted_model_server.client()
+    timed = client.timed_stream(
+        "threads.create", input={"content": [{"type": "input_text", "text": "buy milk"}],
+                                 "attachments": [], "inference_options": {}}
+    )
+    kinds = [e["type"] for _, e in timed]
+    assert kinds[:4] == ["thread.created", "thread.item.done", "stream_options", "progress_update"]
+    assert timed[3][1]["text"] == "Adding task…"
+    reply_at = next(t for t, e in timed if e["type"] == "thread.item.added")
+    assert reply_at - timed[3][0] >= PAUSE_SECONDS * 0.8, "events were held back until the end"
+    done = [e for _, e in timed if e["type"] == "thread.item.done"][-1]["item"]
+    assert done["content"][0]["text"] == REPLY
+    items = client.json("items.list", thread_id=timed[0][1]["thread"]["id"], order="asc")
+    assert [i["type"] for i in items["data"]] == ["user_message", "assistant_message"]
+    # The tool really ran, for this user.
+    tasks = requests.get(
+        f"{scripted_model_server.base}/api/{client.user_id}/tasks",
+        headers={"Authorization": f"Bearer {client.token}"},
+        timeout=30,
+    )
+    assert tasks.status_code == 200, tasks.text
+    assert "Buy milk" in tasks.text
