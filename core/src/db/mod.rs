@@ -133,8 +133,10 @@ macro_rules! with_tx {
 pub(crate) use {with_conn, with_tx};
 
 impl Database {
-    /// `postgres://…` / `postgresql://…` (rustls TLS when `sslmode=require` or stricter)
-    /// or `sqlite://PATH` / `sqlite::memory:`; SQLite files and their folder are created.
+    /// `postgres://…` / `postgresql://…` (rustls TLS; `sslmode=require`, `verify-ca`
+    /// and `verify-full` verify the server, optionally against `sslrootcert=PATH`;
+    /// see [`connect`]) or `sqlite://PATH` / `sqlite::memory:`; SQLite files and
+    /// their folder are created.
     ///
     /// Opens one connection before returning, so a wrong host or password fails here.
     /// `sqlite::memory:` uses a single connection (each connection would

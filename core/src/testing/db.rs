@@ -246,11 +246,40 @@ async fn create_template(admin_url: &str) -> Result<String, DbError> {
             .await
             .map_err(|e| sql_err("renaming the template", e))?;
     }
+    sweep_leftovers(&admin).await;
     admin
         .batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
         .await
         .map_err(|e| sql_err("advisory unlock", e))?;
     Ok(name)
+}
+
+/// Drops the databases of test processes that died before cleaning up
+/// (`todo_test_<pid>_…` whose process is gone). Without FORCE, so a database
+/// someone is connected to is never touched. Best effort, Linux only.
+async fn sweep_leftovers(admin: &tokio_postgres::Client) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rows) = admin
+        .query(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'todo\\_test\\_%'",
+            &[],
+        )
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let name: String = row.get(0);
+        let pid = name.split('_').nth(2).unwrap_or("");
+        if pid.is_empty() || Path::new("/proc").join(pid).exists() {
+            continue;
+        }
+        let _ = admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .await;
+    }
 }
 
 /// An administrative connection to the database `TEST_DATABASE_URL` names.
