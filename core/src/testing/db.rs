@@ -338,7 +338,7 @@ fn migrations_hash() -> u64 {
 /// that run the same body, given `&TestDb` (the PostgreSQL one skips when
 /// `TEST_DATABASE_URL` is unset).
 ///
-/// ```ignore
+/// ```text
 /// todo_core::db_test!(adds_a_task, |t| {
 ///     let task = todo_core::db::tasks::add(&t.db, "u1", "Buy milk", None).await.unwrap();
 ///     assert_eq!(task.title, "Buy milk");
