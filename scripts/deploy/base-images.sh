@@ -7,6 +7,12 @@
 #   localhost/rust:1-bookworm            the above + gcc/make + this host's Rust toolchain
 #   localhost/distroless-cc:nonroot      FROM scratch + glibc + libgcc (like gcr.io/distroless/cc)
 #   localhost/node:20-bookworm-slim      the Debian base + this host's node and npm
+#   localhost/node-build:20-bookworm-slim  the above, for build stages (see below)
+#
+# The images used by build stages (rust, node-build) trust the same
+# certificate authorities as this host (HOST_CA_BUNDLE), so crate and npm
+# downloads inside a build also work behind a TLS-inspecting proxy. Runtime
+# bases (distroless-cc, node) get nothing of the kind.
 #
 # Existing images are kept; FORCE=1 rebuilds them.
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +22,14 @@ MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 ROOTFS="$TOOLS/rootfs/bookworm"
 STAGE="$TOOLS/stage"
 FORCE="${FORCE:-0}"
+HOST_CA_BUNDLE="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
+# Copies the host's CA bundle into a build context ($1) when there is one.
+ca_into() {
+  if [ -f "$HOST_CA_BUNDLE" ]; then cp "$HOST_CA_BUNDLE" "$1/ca-bundle.crt"; else : > "$1/ca-bundle.crt"; fi
+}
+CA_STEPS='COPY ca-bundle.crt /tmp/ca-bundle.crt
+RUN if [ -s /tmp/ca-bundle.crt ]; then mkdir -p /etc/ssl/certs && mv /tmp/ca-bundle.crt /etc/ssl/certs/ca-certificates.crt; else rm /tmp/ca-bundle.crt; fi
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt CARGO_HTTP_CAINFO=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'
 
 want() { [ "$FORCE" = 1 ] || ! image_exists "$1"; }
 
@@ -59,12 +73,14 @@ if want localhost/rust:1-bookworm; then
   rm -rf "$STAGE/rust"; mkdir -p "$STAGE/rust/toolchain"
   # The toolchain without its documentation (share/) is what cargo needs.
   for d in bin lib libexec etc; do [ -d "$SYSROOT/$d" ] && cp -a "$SYSROOT/$d" "$STAGE/rust/toolchain/"; done
-  cat > "$STAGE/rust/Containerfile" <<'CF'
+  ca_into "$STAGE/rust"
+  cat > "$STAGE/rust/Containerfile" <<CF
 FROM localhost/debian:bookworm
-RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates gcc g++ libc6-dev make pkg-config \
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+      ca-certificates gcc g++ libc6-dev make pkg-config \\
  && rm -rf /var/lib/apt/lists/*
+$CA_STEPS
 COPY toolchain/ /usr/local/
 ENV CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 RUN mkdir -p /usr/local/cargo/bin && rustc --version && cargo --version
@@ -97,4 +113,13 @@ CF
   rm -rf "$STAGE/node"
 fi
 
-podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^localhost/(debian|rust|distroless-cc|node):' || true
+if want localhost/node-build:20-bookworm-slim; then
+  log "build localhost/node-build:20-bookworm-slim"
+  rm -rf "$STAGE/node-build"; mkdir -p "$STAGE/node-build"
+  ca_into "$STAGE/node-build"
+  printf 'FROM localhost/node:20-bookworm-slim\n%s\n' "$CA_STEPS" > "$STAGE/node-build/Containerfile"
+  podman build -q -t localhost/node-build:20-bookworm-slim "$STAGE/node-build" >/dev/null
+  rm -rf "$STAGE/node-build"
+fi
+
+podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^localhost/(debian|rust|distroless-cc|node|node-build):' || true
