@@ -22,6 +22,8 @@ MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 ROOTFS="$TOOLS/rootfs/bookworm"
 STAGE="$TOOLS/stage"
 FORCE="${FORCE:-0}"
+# `podman import` sets no environment; the official images define PATH.
+STD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 HOST_CA_BUNDLE="${HOST_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 # Copies the host's CA bundle into a build context ($1) when there is one.
 ca_into() {
@@ -43,7 +45,8 @@ if want localhost/debian:bookworm; then
     rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/*
   fi
   log "import localhost/debian:bookworm"
-  tar -C "$ROOTFS" -c . | podman import -q --change 'CMD ["/bin/bash"]' - localhost/debian:bookworm >/dev/null
+  tar -C "$ROOTFS" -c . | podman import -q --change "ENV PATH=$STD_PATH" --change 'CMD ["/bin/bash"]' \
+    - localhost/debian:bookworm >/dev/null
 fi
 
 if want localhost/distroless-cc:nonroot; then
@@ -62,7 +65,7 @@ if want localhost/distroless-cc:nonroot; then
   for l in bin lib lib64 sbin; do [ -L "$ROOTFS/$l" ] && ln -sfn "$(readlink "$ROOTFS/$l")" "$STAGE/cc/$l"; done
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$STAGE/cc/etc/passwd"
   printf 'root:x:0:\nnonroot:x:65532:\n' > "$STAGE/cc/etc/group"
-  tar -C "$STAGE/cc" -c . | podman import -q --change 'USER 65532:65532' --change 'WORKDIR /home/nonroot' \
+  tar -C "$STAGE/cc" -c . | podman import -q --change "ENV PATH=$STD_PATH" --change 'USER 65532:65532' --change 'WORKDIR /home/nonroot' \
     - localhost/distroless-cc:nonroot >/dev/null
 fi
 
@@ -117,7 +120,13 @@ if want localhost/node-build:20-bookworm-slim; then
   log "build localhost/node-build:20-bookworm-slim"
   rm -rf "$STAGE/node-build"; mkdir -p "$STAGE/node-build"
   ca_into "$STAGE/node-build"
-  printf 'FROM localhost/node:20-bookworm-slim\n%s\n' "$CA_STEPS" > "$STAGE/node-build/Containerfile"
+  # Node's headers, as the official image ships them, so node-gyp compiles
+  # native modules without downloading headers.
+  NODE_INCLUDE="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node"
+  mkdir -p "$STAGE/node-build/include"
+  if [ -d "$NODE_INCLUDE" ]; then cp -a "$NODE_INCLUDE" "$STAGE/node-build/include/node"; fi
+  printf 'FROM localhost/node:20-bookworm-slim\nCOPY include/ /usr/local/include/\nENV npm_config_nodedir=/usr/local\n%s\n' \
+    "$CA_STEPS" > "$STAGE/node-build/Containerfile"
   podman build -q -t localhost/node-build:20-bookworm-slim "$STAGE/node-build" >/dev/null
   rm -rf "$STAGE/node-build"
 fi

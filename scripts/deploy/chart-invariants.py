@@ -61,7 +61,8 @@ if backend:
     check(not side.get("ports"), "sidecar exposes no container port")
     check(containers.get("backend", {}).get("readinessProbe", {}).get("httpGet", {}).get("path") == "/readyz",
           "backend readiness is /readyz")
-    check(side.get("livenessProbe", {}).get("exec", {}).get("command", [])[:2] == ["todo-mcp", "healthcheck"],
+    cmd = side.get("livenessProbe", {}).get("exec", {}).get("command", [])
+    check(len(cmd) >= 2 and cmd[0].endswith("/todo-mcp") and cmd[1] == "healthcheck",
           "sidecar liveness runs `todo-mcp healthcheck`")
     cms = [d for d in docs if d["kind"] == "ConfigMap"]
     mcp_url = cms[0]["data"].get("MCP_URL", "") if cms else ""
