@@ -14,6 +14,8 @@
 # downloads inside a build also work behind a TLS-inspecting proxy. Runtime
 # bases (distroless-cc, node) get nothing of the kind.
 #
+# Usage: base-images.sh [debian] [distroless-cc] [rust] [node]   (default: all)
+# The pod test needs only debian and distroless-cc (with RUST_BINARIES=prebuilt).
 # Existing images are kept; FORCE=1 rebuilds them.
 source "$(dirname "$0")/lib.sh"
 podman_prepare
@@ -33,23 +35,33 @@ CA_STEPS='COPY ca-bundle.crt /tmp/ca-bundle.crt
 RUN if [ -s /tmp/ca-bundle.crt ]; then mkdir -p /etc/ssl/certs && mv /tmp/ca-bundle.crt /etc/ssl/certs/ca-certificates.crt; else rm /tmp/ca-bundle.crt; fi
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt CARGO_HTTP_CAINFO=/etc/ssl/certs/ca-certificates.crt NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'
 
-want() { [ "$FORCE" = 1 ] || ! image_exists "$1"; }
+WANTED=" ${*:-debian distroless-cc rust node} "
+# want IMAGE: asked for (by its short name) and missing (or FORCE=1).
+want() {
+  local short="${1#localhost/}"; short="${short%%:*}"; short="${short%-build}"
+  case "$WANTED" in *" $short "*) ;; *) return 1 ;; esac
+  [ "$FORCE" = 1 ] || ! image_exists "$1"
+}
+
+ensure_rootfs() {
+  [ -x "$ROOTFS/bin/bash" ] && return 0
+  command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install -y debootstrap)"
+  log "debootstrap bookworm into $ROOTFS"
+  rm -rf "$ROOTFS"; mkdir -p "$(dirname "$ROOTFS")"
+  debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" > "$TOOLS/debootstrap.log" 2>&1 \
+    || die "debootstrap failed, see $TOOLS/debootstrap.log"
+  rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/*
+}
 
 if want localhost/debian:bookworm; then
-  if [ ! -x "$ROOTFS/bin/bash" ]; then
-    command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get install -y debootstrap)"
-    log "debootstrap bookworm into $ROOTFS"
-    rm -rf "$ROOTFS"; mkdir -p "$(dirname "$ROOTFS")"
-    debootstrap --variant=minbase bookworm "$ROOTFS" "$MIRROR" > "$TOOLS/debootstrap.log" 2>&1 \
-      || die "debootstrap failed, see $TOOLS/debootstrap.log"
-    rm -rf "$ROOTFS"/var/cache/apt/archives/*.deb "$ROOTFS"/var/lib/apt/lists/*
-  fi
+  ensure_rootfs
   log "import localhost/debian:bookworm"
   tar -C "$ROOTFS" -c . | podman import -q --change "ENV PATH=$STD_PATH" --change 'CMD ["/bin/bash"]' \
     - localhost/debian:bookworm >/dev/null
 fi
 
 if want localhost/distroless-cc:nonroot; then
+  ensure_rootfs
   log "assemble localhost/distroless-cc:nonroot (glibc + libgcc only)"
   rm -rf "$STAGE/cc"; mkdir -p "$STAGE/cc/etc" "$STAGE/cc/tmp" "$STAGE/cc/home/nonroot"
   chmod 1777 "$STAGE/cc/tmp"

@@ -6,6 +6,8 @@
 #
 #   RUST_BINARIES=source    compile inside the builder stage (default of the Containerfile)
 #   RUST_BINARIES=prebuilt  reuse `cargo build --release` of this host (fast; what CI does)
+#   PREBUILT_PROFILE=debug  with prebuilt: copy the dev-profile binaries instead (reuses the
+#                           build `cargo test` already made; larger images, same behaviour)
 #   BASES=official|local|auto  official registry images, or the stand-ins made by
 #                           base-images.sh; auto (default) = local when they exist
 source "$(dirname "$0")/lib.sh"
@@ -35,14 +37,20 @@ log "bases: $BASES, Rust binaries: $RUST_BINARIES"
 
 needs_rust=0
 for t in "${targets[@]}"; do case "$t" in backend|mcp-sidecar) needs_rust=1 ;; esac; done
+PREBUILT_PROFILE="${PREBUILT_PROFILE:-release}"
 if [ "$needs_rust" = 1 ] && [ "$RUST_BINARIES" = prebuilt ]; then
   t0=$SECONDS
-  log "cargo build --release (host)"
-  (cd "$ROOT" && cargo build --release --locked --bin todo-backend --bin todo-mcp)
+  case "$PREBUILT_PROFILE" in
+    release) profile_args=(--release); out=release ;;
+    debug) profile_args=(); out=debug ;;
+    *) die "PREBUILT_PROFILE must be release or debug" ;;
+  esac
+  log "cargo build ${profile_args[*]} (host)"
+  (cd "$ROOT" && cargo build "${profile_args[@]}" --locked --bin todo-backend --bin todo-mcp)
   mkdir -p "$ROOT/artifacts/prebuilt"
-  install -m 0755 "${CARGO_TARGET_DIR:-$ROOT/target}/release/todo-backend" \
-                  "${CARGO_TARGET_DIR:-$ROOT/target}/release/todo-mcp" "$ROOT/artifacts/prebuilt/"
-  log "host release build: $((SECONDS - t0))s"
+  install -m 0755 "${CARGO_TARGET_DIR:-$ROOT/target}/$out/todo-backend" \
+                  "${CARGO_TARGET_DIR:-$ROOT/target}/$out/todo-mcp" "$ROOT/artifacts/prebuilt/"
+  log "host $out build: $((SECONDS - t0))s"
 fi
 
 status=0

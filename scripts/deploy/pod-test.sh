@@ -32,6 +32,7 @@ AUTH_SECRET="$(secret)"
 PG_PASSWORD="$(secret)"
 USER_ID="podtest-$(secret | cut -c1-8)"
 SECRETS_CREATED=()
+POD=""
 
 cleanup() {
   local rc=$?
@@ -44,10 +45,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-check() { # description, condition result (0 = ok)
-  if [ "$2" = 0 ]; then pass "$1"; else fail "$1"; dump_logs; exit 1; fi
+PASSES=0
+check() { # description, condition result (0 = ok); stops at the first failure
+  if [ "$2" = 0 ]; then pass "$1"; PASSES=$((PASSES + 1)); return 0; fi
+  fail "$1"; dump_logs; echo "pod-test: $PASSES passed, 1 failed"; exit 1
 }
 dump_logs() {
+  [ -n "$POD" ] || return 0
   for c in $(podman ps -a --filter "pod=$POD" --format '{{.Names}}' 2>/dev/null); do
     echo "--- logs of $c"; podman logs --tail 30 "$c" 2>&1 | sed 's/^/    /'
   done
@@ -227,4 +231,5 @@ PY
   check "$container $probe ($type ${target}) succeeds" $rc
 done
 
-echo "pod-test: ready in ${READY_SECONDS}s; all passed"
+echo "pod-test: pod ready in ${READY_SECONDS}s"
+echo "pod-test: $PASSES passed, 0 failed"
