@@ -70,6 +70,7 @@ schema = {
     "frontend": obj({
       "enabled": b(), "image": image, "replicaCount": i(minimum=1), "port": port,
       "betterAuthUrl": {"type": "string", "anyOf": [{"maxLength": 0}, {"pattern": "^https?://"}]},
+      "trustedOrigins": {"type": "array", "items": s(pattern="^https?://")},
       "extraEnv": envlist, "resources": resources,
       "startupProbe": probe, "livenessProbe": probe, "readinessProbe": probe,
       "service": service({"nodePort": {"anyOf": [{"type": "null"}, i(minimum=30000, maximum=32767)]}}),
