@@ -12,6 +12,8 @@
 #      fail fast with a 503 JSON body; starts it again: everything works again;
 #   7. tears everything down (also on failure; KEEP=1 leaves it running).
 # Prints PASS/FAIL lines; exits 1 on the first failure.
+# UNTIL=play stops once the pod is playing (migration failures are reported,
+# not fatal): for binaries whose storage layer is not there yet.
 source "$(dirname "$0")/lib.sh"
 # Each step's status is checked explicitly (check), so errexit is off.
 set +e
@@ -93,11 +95,15 @@ psql_db() { podman exec "$DB" psql -h 127.0.0.1 -U todo -d todo -tAc "$1"; }
 t0="$(now)"
 podman run --rm --network "$NET" -e DATABASE_URL="$DATABASE_URL" -e RUST_LOG=info \
   --read-only --cap-drop ALL --security-opt no-new-privileges "$BACKEND_IMAGE" migrate > "$WORK/migrate.log" 2>&1
-rc=$?; [ $rc = 0 ] || cat "$WORK/migrate.log"
+rc=$?; [ $rc = 0 ] || tail -5 "$WORK/migrate.log"
+if [ "${UNTIL:-}" = play ] && [ $rc != 0 ]; then
+  echo "SKIP: todo-backend migrate failed (UNTIL=play: going on to kube play)"
+else
 check "todo-backend migrate (the Helm hook's command) in $(elapsed "$t0")s" $rc
 tables="$(psql_db "select string_agg(table_name, ',' order by table_name) from information_schema.tables where table_schema='public'")"
 case ",$tables," in *,tasks,*conversations*|*conversations*,tasks,*) rc=0 ;; *) rc=1 ;; esac
 check "migrated schema has tasks and conversations ($tables)" $rc
+fi
 
 # ----------------------------------------------------------- render + play
 helm template "$NAME" "$CHART" --kube-version "$KUBE_VERSION" \
@@ -136,13 +142,21 @@ INFRA="$(podman pod inspect "$POD" --format '{{.InfraContainerID}}')"
 POD_IP="$(podman inspect "$INFRA" --format "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}")"
 BASE="http://$POD_IP:8000"
 log "pod $POD at $POD_IP: containers $BACKEND_CTR, $SIDECAR_CTR"
-
+[ -n "$BACKEND_CTR" ] && [ -n "$SIDECAR_CTR" ]; check "pod has the containers backend and mcp-sidecar" $?
 # The security settings of the chart reached the containers.
 for c in "$BACKEND_CTR" "$SIDECAR_CTR"; do
   ro="$(podman inspect "$c" --format '{{.HostConfig.ReadonlyRootfs}}')"
   user="$(podman inspect "$c" --format '{{.Config.User}}')"
   [ "$ro" = true ] && [ "${user%%:*}" = 10001 ]; check "$c runs as uid 10001 on a read-only root filesystem" $?
 done
+if [ "${UNTIL:-}" = play ]; then
+  sleep 3
+  podman ps -a --filter "pod=$POD" --format '{{.Names}}: {{.Status}}' | sed 's/^/    /'
+  dump_logs
+  echo "pod-test: $PASSES passed, 0 failed (UNTIL=play: stopped after kube play)"
+  exit 0
+fi
+
 
 readyz() { curl -s -o "$WORK/readyz.json" -w '%{http_code}' --max-time 5 "$BASE/readyz" 2>/dev/null || true; }
 wait_ready() { # expected code, timeout seconds
