@@ -3,8 +3,7 @@
 #   helm        go install helm.sh/helm/v3/cmd/helm      (a few minutes on 2 cores)
 #   kube-score  go install github.com/zegl/kube-score    (static analysis of the manifests)
 #   kubernetes-validate (PyPI, in .tools/venv): offline schema validation
-# kube-linter's module is not served by the Go module proxy, so kube-score
-# is the linter here.
+# TOOLS_DIR moves the cache out of the checkout (e.g. to keep it across fresh clones).
 source "$(dirname "$0")/lib.sh"
 mkdir -p "$TOOLS/bin"
 
