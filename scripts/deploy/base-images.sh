@@ -75,6 +75,12 @@ if want localhost/distroless-cc:nonroot; then
   tar -C "$ROOTFS" -c --no-recursion -T "$STAGE/cc.list" | tar -C "$STAGE/cc" -x
   # usrmerge: /lib, /lib64, /bin point into /usr as in the real image.
   for l in bin lib lib64 sbin; do [ -L "$ROOTFS/$l" ] && ln -sfn "$(readlink "$ROOTFS/$l")" "$STAGE/cc/$l"; done
+  # Debian's Mozilla CA bundle, as distroless ships it (reqwest's rustls
+  # verifier reads the system store).
+  mkdir -p "$STAGE/cc/etc/ssl/certs"
+  if [ -d /usr/share/ca-certificates/mozilla ]; then
+    cat /usr/share/ca-certificates/mozilla/*.crt > "$STAGE/cc/etc/ssl/certs/ca-certificates.crt"
+  fi
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$STAGE/cc/etc/passwd"
   printf 'root:x:0:\nnonroot:x:65532:\n' > "$STAGE/cc/etc/group"
   tar -C "$STAGE/cc" -c . | podman import -q --change "ENV PATH=$STD_PATH" --change 'USER 65532:65532' --change 'WORKDIR /home/nonroot' \

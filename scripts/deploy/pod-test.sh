@@ -89,7 +89,7 @@ for _ in $(seq 60); do
   podman exec "$DB" pg_isready -q -h 127.0.0.1 -U todo -d todo 2>/dev/null && break; sleep 1
 done
 podman exec "$DB" pg_isready -q -h 127.0.0.1 -U todo -d todo; check "PostgreSQL ($PG_IMAGE) up at $DB_IP" $?
-psql_db() { podman exec "$DB" psql -h 127.0.0.1 -U todo -d todo -tAc "$1"; }
+psql_db() { podman exec "$DB" psql -h /tmp -U todo -d todo -tAc "$1"; }
 
 # -------------------------------------------------------------- migration
 t0="$(now)"
