@@ -1,0 +1,126 @@
+{{/* Chart name, truncated to the 63 characters a label value allows. */}}
+{{- define "todo.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Release-scoped base name of every object. */}}
+{{- define "todo.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of one component's objects: fullname-component (the component is at most 11 chars). */}}
+{{- define "todo.componentName" -}}
+{{- printf "%s-%s" (include "todo.fullname" .ctx | trunc 52 | trimSuffix "-") .component -}}
+{{- end -}}
+
+{{- define "todo.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Selector labels; call with (dict "ctx" $ "component" "backend"). */}}
+{{- define "todo.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "todo.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "todo.labels" -}}
+helm.sh/chart: {{ include "todo.chart" .ctx }}
+{{ include "todo.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: todo
+{{- end -}}
+
+{{/* image reference; call with (dict "ctx" $ "image" .Values.backend.image). */}}
+{{- define "todo.image" -}}
+{{- printf "%s:%s" .image.repository (default .ctx.Chart.AppVersion .image.tag | toString) -}}
+{{- end -}}
+
+{{- define "todo.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "todo.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding BETTER_AUTH_SECRET, DATABASE_URL and OPENAI_API_KEY. */}}
+{{- define "todo.secretName" -}}
+{{- default (include "todo.fullname" .) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{- define "todo.postgresql.host" -}}
+{{- include "todo.componentName" (dict "ctx" . "component" "postgresql") -}}
+{{- end -}}
+
+{{- define "todo.postgresql.secretName" -}}
+{{- default (include "todo.componentName" (dict "ctx" . "component" "postgresql")) .Values.postgresql.auth.existingSecret -}}
+{{- end -}}
+
+{{/*
+Fails the render with a clear message when a required secret is missing.
+Secrets have no defaults on purpose: they come from the environment at install
+time or from an existing Secret.
+*/}}
+{{- define "todo.validate" -}}
+{{- if not .Values.secrets.existingSecret -}}
+{{- if not .Values.secrets.betterAuthSecret -}}
+{{- fail "\n\nsecrets.betterAuthSecret is required (the JWT key shared by the frontend and the backend, 32+ characters).\nPass it from the environment: --set-string secrets.betterAuthSecret=\"$BETTER_AUTH_SECRET\"\nor create a Secret with the keys BETTER_AUTH_SECRET and DATABASE_URL (and optionally OPENAI_API_KEY) and set secrets.existingSecret=NAME." -}}
+{{- end -}}
+{{- if and (not .Values.secrets.databaseUrl) (not .Values.postgresql.enabled) -}}
+{{- fail "\n\nsecrets.databaseUrl is required (postgres://USER:PASSWORD@HOST:5432/DB?sslmode=require).\nPass it from the environment: --set-string secrets.databaseUrl=\"$DATABASE_URL\"\nor set postgresql.enabled=true for an in-cluster database, or set secrets.existingSecret=NAME." -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.postgresql.enabled (not .Values.postgresql.auth.password) (not .Values.postgresql.auth.existingSecret) -}}
+{{- fail "\n\npostgresql.auth.password is required when postgresql.enabled=true (or postgresql.auth.existingSecret naming a Secret with POSTGRES_PASSWORD)." -}}
+{{- end -}}
+{{- if and .Values.postgresql.enabled .Values.postgresql.auth.existingSecret (not .Values.secrets.existingSecret) (not .Values.secrets.databaseUrl) -}}
+{{- fail "\n\nWith postgresql.auth.existingSecret the chart cannot build DATABASE_URL: set secrets.databaseUrl or secrets.existingSecret." -}}
+{{- end -}}
+{{- end -}}
+
+{{/* DATABASE_URL for the chart's own Secret. */}}
+{{- define "todo.databaseUrl" -}}
+{{- if .Values.secrets.databaseUrl -}}
+{{- .Values.secrets.databaseUrl -}}
+{{- else -}}
+{{- $pg := .Values.postgresql.auth -}}
+{{- printf "postgres://%s:%s@%s:5432/%s" ($pg.username | urlquery) ($pg.password | urlquery) (include "todo.postgresql.host" .) $pg.database -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment of both Rust containers: secrets and shared auth settings. */}}
+{{- define "todo.rustSecretEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo.secretName" . }}
+      key: DATABASE_URL
+- name: BETTER_AUTH_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo.secretName" . }}
+      key: BETTER_AUTH_SECRET
+{{- end -}}
+
+{{/* Soft anti-affinity spreading a component's replicas over nodes. */}}
+{{- define "todo.defaultAffinity" -}}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "todo.selectorLabels" . | nindent 12 }}
+{{- end -}}
