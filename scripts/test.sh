@@ -20,7 +20,11 @@ if [ -d frontend ]; then
   stage "Frontend: lint, units, build, browser end to end"
   timed make -s frontend-test
 fi
-if [ -f mk/deploy.mk ]; then
-  stage "Chart checks, images and the two-container pod"
-  timed make -s deploy-check
-fi
+stage "Chart checks, images and the two-container pod (podman kube play)"
+# Tools are cached outside the checkout so fresh clones on one machine reuse them;
+# the pod runs the debug binaries `cargo build` made above.
+export TOOLS_DIR="${TOOLS_DIR:-$HOME/.cache/todo-tools}" PREBUILT_PROFILE="${PREBUILT_PROFILE:-debug}"
+timed scripts/deploy/tools.sh
+timed scripts/deploy/chart-check.sh
+timed scripts/deploy/base-images.sh debian distroless-cc
+timed scripts/deploy/pod-test.sh
