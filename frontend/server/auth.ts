@@ -53,6 +53,8 @@ export function authOptions(config: Config, store: AuthStore): BetterAuthOptions
     trustedOrigins: config.trustedOrigins,
     emailAndPassword: { enabled: true, autoSignIn: true, minPasswordLength: 8 },
     telemetry: { enabled: false },
+    // Better Auth skips its origin check under test runners; keep it on everywhere.
+    advanced: { disableOriginCheck: false },
     plugins:
       config.tokenMode === "jwks"
         ? [
