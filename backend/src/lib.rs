@@ -2,3 +2,11 @@
 //! client that reaches the task tools.
 
 pub mod agent;
+pub mod auth;
+pub mod chat;
+pub mod chatkit;
+pub mod error;
+pub mod mcp;
+pub mod routes;
+pub mod startup;
+pub mod state;

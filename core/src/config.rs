@@ -46,3 +46,10 @@ impl Settings {
         todo!()
     }
 }
+
+impl Settings {
+    /// The database URL with any password masked, for logs.
+    pub fn redacted_database_url(&self) -> String {
+        todo!()
+    }
+}

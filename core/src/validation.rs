@@ -11,7 +11,9 @@ pub fn title(raw: &str) -> Result<String, String> {
     }
     let n = t.chars().count();
     if n > MAX_TITLE_CHARS {
-        return Err(format!("title is {n} characters long; the limit is {MAX_TITLE_CHARS}"));
+        return Err(format!(
+            "title is {n} characters long; the limit is {MAX_TITLE_CHARS}"
+        ));
     }
     Ok(t.to_string())
 }

@@ -4,6 +4,7 @@
 //! token itself: an agent never names whose tasks it touches.
 
 pub mod offline;
+pub mod openai;
 
 use std::future::Future;
 
@@ -21,6 +22,16 @@ pub struct HistoryMessage {
 pub enum HistoryRole {
     User,
     Assistant,
+}
+
+/// A tool as a language model sees it: the MCP tool's name, description and
+/// input schema with `user_id` removed (the backend fills it in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: String,
+    pub description: String,
+    /// JSON Schema of the arguments (an object schema).
+    pub parameters: Value,
 }
 
 /// What a tool answered.
@@ -63,4 +74,67 @@ pub enum AgentError {
     ToolsUnavailable(#[from] ToolsUnavailable),
     #[error("the language model failed: {0}")]
     Model(String),
+}
+
+/// The agent a server runs, chosen by `LLM_PROVIDER`.
+pub enum Agent {
+    Offline(offline::OfflineAgent),
+    OpenAi(Box<openai::OpenAiAgent>),
+}
+
+impl Agent {
+    /// `openai` / `offline`, or `auto`: OpenAI when an API key is set.
+    pub fn from_settings(settings: &todo_core::config::Settings) -> Self {
+        let use_openai = match settings.llm_provider.as_str() {
+            "openai" => true,
+            "offline" => false,
+            _ => settings.openai_api_key.is_some(),
+        };
+        if use_openai {
+            Agent::OpenAi(Box::new(openai::OpenAiAgent::from_settings(settings)))
+        } else {
+            Agent::Offline(offline::OfflineAgent::default())
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Agent::Offline(_) => "offline",
+            Agent::OpenAi(_) => "openai",
+        }
+    }
+
+    pub async fn respond<T: ToolInvoker>(
+        &self,
+        message: &str,
+        history: &[HistoryMessage],
+        tools: &[ToolSpec],
+        invoker: &mut T,
+    ) -> Result<String, AgentError> {
+        match self {
+            Agent::Offline(agent) => agent.respond(message, history, invoker).await,
+            Agent::OpenAi(agent) => agent.respond(message, history, tools, invoker).await,
+        }
+    }
+}
+
+impl ToolSpec {
+    /// The MCP tool as a model should see it: `user_id` is not the model's to choose.
+    pub fn from_mcp(tool: &rmcp::model::Tool) -> Self {
+        let mut parameters = Value::Object((*tool.input_schema).clone());
+        if let Some(props) = parameters
+            .get_mut("properties")
+            .and_then(Value::as_object_mut)
+        {
+            props.remove("user_id");
+        }
+        if let Some(required) = parameters.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|r| r != "user_id");
+        }
+        Self {
+            name: tool.name.to_string(),
+            description: tool.description.as_deref().unwrap_or_default().to_string(),
+            parameters,
+        }
+    }
 }

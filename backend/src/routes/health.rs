@@ -1,0 +1,57 @@
+//! `/healthz`: the process is up. `/readyz`: the database and the MCP
+//! sidecar answer; a 503 names the part that does not.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use serde_json::{Map, Value, json};
+
+use crate::state::AppState;
+
+#[get("/healthz")]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+#[get("/readyz")]
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    const LIMIT: Duration = Duration::from_secs(3);
+    let (db, mcp) = tokio::join!(
+        tokio::time::timeout(LIMIT, state.db.ping()),
+        tokio::time::timeout(LIMIT, state.mcp.check()),
+    );
+    let mut checks = Map::new();
+    let mut failing = Vec::new();
+    let mut record = |name: &str, result: Result<(), String>| {
+        let value = match result {
+            Ok(()) => json!("ok"),
+            Err(reason) => {
+                failing.push(Value::String(name.to_string()));
+                tracing::warn!(part = name, %reason, "not ready");
+                json!(reason)
+            }
+        };
+        checks.insert(name.into(), value);
+    };
+    record(
+        "database",
+        flatten(db.map(|r| r.map_err(|e| e.to_string()))),
+    );
+    record(
+        "mcp_sidecar",
+        flatten(mcp.map(|r| r.map_err(|e| e.to_string()))),
+    );
+    if failing.is_empty() {
+        HttpResponse::Ok().json(json!({"status": "ready", "checks": checks}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unready",
+            "failing": failing,
+            "checks": checks,
+        }))
+    }
+}
+
+fn flatten(r: Result<Result<(), String>, tokio::time::error::Elapsed>) -> Result<(), String> {
+    r.unwrap_or_else(|_| Err("no answer within 3 s".into()))
+}

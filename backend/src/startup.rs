@@ -1,0 +1,80 @@
+//! Builds the application from settings: database, token verifier, MCP
+//! client, agent and the HTTP server (zero2prod's `Application`).
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use todo_core::auth::JwtVerifier;
+use todo_core::config::Settings;
+use todo_core::db::Database;
+
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Connects, migrates SQLite, binds `HOST:PORT` (port 0 picks a free one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Database::connect(&settings.database_url, settings.database_max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database ({})",
+                    settings.redacted_database_url()
+                )
+            })?;
+        // SQLite is the zero-setup store: ready on start. PostgreSQL is
+        // migrated by `todo-backend migrate` (a Helm hook in Kubernetes).
+        if db.backend_name() == "sqlite" {
+            db.run_migrations().await?;
+        }
+        let verifier = JwtVerifier::from_settings(&settings)?;
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(settings, db, verifier)?);
+        tracing::info!(
+            port,
+            agent = state.agent.name(),
+            database = state.db.backend_name(),
+            mcp = state.mcp.target_kind(),
+            "todo-backend listening"
+        );
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    actix_web::middleware::Logger::new("%r %s %Dms")
+                        .log_target("todo_backend::http"),
+                )
+                .app_data(app_state.clone())
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM / Ctrl-C (actix stops gracefully), then stops the sidecar.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.state.mcp.shutdown().await;
+        result
+    }
+}

@@ -1,0 +1,75 @@
+//! What every request handler shares.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use todo_core::auth::JwtVerifier;
+use todo_core::config::Settings;
+use todo_core::db::Database;
+use tokio::sync::OnceCell;
+
+use crate::agent::{Agent, ToolSpec};
+use crate::mcp::{McpClient, McpError, McpTarget};
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Database,
+    pub verifier: JwtVerifier,
+    pub mcp: McpClient,
+    pub agent: Agent,
+    /// The tools as models see them, listed once from the sidecar.
+    tool_specs: OnceCell<Vec<ToolSpec>>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, db: Database, verifier: JwtVerifier) -> anyhow::Result<Self> {
+        let target = mcp_target(&settings)?;
+        let mcp = McpClient::new(target, Duration::from_secs(settings.tool_timeout_secs));
+        let agent = Agent::from_settings(&settings);
+        Ok(Self {
+            settings,
+            db,
+            verifier,
+            mcp,
+            agent,
+            tool_specs: OnceCell::new(),
+        })
+    }
+
+    pub async fn tool_specs(&self) -> Result<&[ToolSpec], McpError> {
+        self.tool_specs
+            .get_or_try_init(|| async {
+                let tools = self.mcp.list_tools().await?;
+                Ok(tools.iter().map(ToolSpec::from_mcp).collect())
+            })
+            .await
+            .map(Vec::as_slice)
+    }
+}
+
+/// `MCP_URL` → streamable HTTP; otherwise spawn `MCP_COMMAND`, or `todo-mcp`
+/// beside this executable, and hand it the settings it needs.
+fn mcp_target(settings: &Settings) -> anyhow::Result<McpTarget> {
+    if let Some(url) = &settings.mcp_url {
+        return Ok(McpTarget::Http { url: url.clone() });
+    }
+    let command = match &settings.mcp_command {
+        Some(command) => PathBuf::from(command),
+        None => std::env::current_exe()?.with_file_name("todo-mcp"),
+    };
+    let mut env = vec![
+        ("DATABASE_URL".to_string(), settings.database_url.clone()),
+        ("AUTH_AUDIENCE".to_string(), settings.auth_audience.clone()),
+    ];
+    let optional = [
+        ("BETTER_AUTH_SECRET", &settings.better_auth_secret),
+        ("AUTH_JWKS_URL", &settings.auth_jwks_url),
+        ("AUTH_ISSUER", &settings.auth_issuer),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            env.push((key.to_string(), value.clone()));
+        }
+    }
+    Ok(McpTarget::Stdio { command, env })
+}

@@ -1,0 +1,115 @@
+//! The MCP server: lists the tools and dispatches calls after checking who
+//! is calling.
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::{Value, json};
+use todo_core::auth::JwtVerifier;
+use todo_core::db::Database;
+
+use crate::identity;
+use crate::tools::{Call, TOOLS, ToolError};
+
+/// Cheap to clone: one per MCP session shares the pool and the key cache.
+#[derive(Clone)]
+pub struct TodoServer {
+    db: Database,
+    verifier: JwtVerifier,
+}
+
+impl TodoServer {
+    pub fn new(db: Database, verifier: JwtVerifier) -> Self {
+        Self { db, verifier }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    async fn call(
+        &self,
+        request: CallToolRequestParams,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, ErrorData> {
+        let name = request.name.as_ref();
+        let arguments = request.arguments.unwrap_or_default();
+        let call = match Call::parse(name, arguments) {
+            Ok(Some(call)) => call,
+            Ok(None) => {
+                return Err(ErrorData::invalid_params(
+                    format!("unknown tool '{name}'"),
+                    None,
+                ));
+            }
+            Err(e) => return Ok(tool_error(&e.to_string())),
+        };
+        if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, call.user_id()).await {
+            return Ok(tool_error(&message));
+        }
+        match call.run(&self.db).await {
+            Ok(value) => Ok(success(value)),
+            Err(ToolError::Storage(e)) => {
+                tracing::error!(tool = name, error = %e, "tool failed on storage");
+                Ok(tool_error(
+                    "the task store is unavailable right now; please try again",
+                ))
+            }
+            Err(e) => Ok(tool_error(&e.to_string())),
+        }
+    }
+}
+
+/// Text content is the contract's JSON; structured content is the same, with
+/// the `list_tasks` array wrapped in `{"tasks": …}` because MCP structured
+/// content must be an object.
+fn success(value: Value) -> CallToolResult {
+    let text = value.to_string();
+    let structured = match value {
+        Value::Array(_) => json!({ "tasks": value }),
+        other => other,
+    };
+    let mut result = CallToolResult::structured(structured);
+    result.content = vec![ContentBlock::text(text)];
+    result
+}
+
+fn tool_error(message: &str) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+impl ServerHandler for TodoServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("todo-mcp", env!("CARGO_PKG_VERSION")).with_title("Todo tasks"),
+            )
+            .with_instructions(
+                "Manage one user's todo tasks. Every call must carry the user's JWT in \
+                 _meta.authorization as 'Bearer <token>', and user_id must be that user.",
+            )
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _ctx: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(TOOLS.clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        TOOLS.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        self.call(request, &ctx).await.map(Into::into)
+    }
+}
