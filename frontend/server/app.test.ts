@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, sleep, startServer, type TestServer } from "../testing/http-server";
 import { createApp } from "./app";
@@ -263,6 +264,59 @@ describe("server, JWKS tokens", () => {
       expect(payload.email).toBe("jo@example.com");
     } finally {
       await app.close();
+    }
+  });
+});
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (!pgUrl) console.log("skipping the PostgreSQL auth-store test: TEST_DATABASE_URL is not set");
+
+describe.skipIf(!pgUrl)("server on PostgreSQL", () => {
+  const dbName = `todo_frontend_test_${process.pid}_${Date.now()}`;
+  let admin: pg.Client;
+  let dbUrl = "";
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const u = new URL(pgUrl ?? "");
+    u.pathname = `/${dbName}`;
+    dbUrl = u.toString();
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("creates Better Auth's tables, keeps accounts across restarts, and migrates idempotently", async () => {
+    const first = await startApp({ DATABASE_URL: dbUrl });
+    let userId = "";
+    try {
+      const cookie = await signUp(first, "pg@example.com");
+      userId = ((await (await fetch(`${first.url}/api/token`, { headers: { cookie } })).json()) as { user_id: string })
+        .user_id;
+    } finally {
+      await first.close();
+    }
+    const check = new pg.Client({ connectionString: dbUrl });
+    await check.connect();
+    try {
+      const { rows } = await check.query<{ id: string }>('SELECT id FROM "user" WHERE email = $1', ["pg@example.com"]);
+      expect(rows).toEqual([{ id: userId }]);
+    } finally {
+      await check.end();
+    }
+    const second = await startApp({ DATABASE_URL: dbUrl });
+    try {
+      const res = await fetch(`${second.url}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: second.url },
+        body: JSON.stringify({ email: "pg@example.com", password: "password123" }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { user: { id: string } }).user.id).toBe(userId);
+    } finally {
+      await second.close();
     }
   });
 });

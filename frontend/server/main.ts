@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
-import { createAuth, migrate, openStore } from "./auth.js";
+import { createAuth, migrate, openStore, type AuthStore } from "./auth.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +23,13 @@ async function main(): Promise<void> {
   }
   for (const w of config.warnings) console.warn(`warning: ${w}`);
 
-  const store = openStore(config);
+  let store: AuthStore;
+  try {
+    store = openStore(config);
+  } catch (err) {
+    console.error(`cannot open the auth store: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   try {
     const changes = await migrate(config, store);
     console.log(`auth store: ${store.describe}${changes ? `, ${changes} schema change(s) applied` : ""}`);
