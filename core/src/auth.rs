@@ -1,12 +1,26 @@
 //! JWT verification shared by the chat server and the sidecar.
 //! HS256 with `BETTER_AUTH_SECRET`, or JWKS mode (`AUTH_JWKS_URL`): keys
-//! fetched and cached, algorithm from an allow-list, never from the token alone.
+//! fetched and cached, algorithm from an allow-list and the key's own type,
+//! never from the token alone.
 //! Audience must match `AUTH_AUDIENCE`; issuer is checked when `AUTH_ISSUER` is set.
-//! TODO(auth/config helper): implement.
 
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Settings};
+
+mod jwks;
+
+/// Clock skew tolerated on `exp` and `nbf`.
+pub const DEFAULT_LEEWAY_SECS: u64 = 30;
+/// Longer tokens are refused before any parsing.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 /// The claims the product relies on.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,26 +43,279 @@ pub enum AuthError {
     Expired,
     #[error("invalid token: {0}")]
     Invalid(String),
+    /// The JWKS could not be fetched: the token was not judged. Still 401, but
+    /// an operator problem rather than a client one, so log it as such.
     #[error("cannot fetch signing keys: {0}")]
     KeysUnavailable(String),
+}
+
+/// Knobs that are not settings because only tests and special deployments need them.
+#[derive(Debug, Clone)]
+pub struct VerifierOptions {
+    /// Tolerated clock skew on `exp`/`nbf`.
+    pub leeway_secs: u64,
+    /// Whole-request timeout for one JWKS fetch.
+    pub jwks_fetch_timeout: Duration,
+    /// At most one fetch per interval once keys are cached (an unknown `kid`
+    /// must not let anyone make us hammer the key server).
+    pub jwks_min_refetch_interval: Duration,
+}
+
+impl Default for VerifierOptions {
+    fn default() -> Self {
+        Self {
+            leeway_secs: DEFAULT_LEEWAY_SECS,
+            jwks_fetch_timeout: Duration::from_secs(5),
+            jwks_min_refetch_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Which kind of key a verifier checks signatures with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Shared secret (`BETTER_AUTH_SECRET`), HS256 only.
+    Hs256,
+    /// Public keys from `AUTH_JWKS_URL`.
+    Jwks,
 }
 
 /// Verifies tokens; cheap to clone (shared key cache).
 #[derive(Clone)]
 pub struct JwtVerifier {
-    // TODO
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: Keys,
+    audience: String,
+    issuer: Option<String>,
+    leeway_secs: u64,
+}
+
+enum Keys {
+    Hs256(DecodingKey),
+    Jwks(jwks::JwksCache),
+}
+
+impl fmt::Debug for JwtVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtVerifier")
+            .field("mode", &self.mode())
+            .field("audience", &self.inner.audience)
+            .field("issuer", &self.inner.issuer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl JwtVerifier {
     /// HS256 when only `better_auth_secret` is set; JWKS when `auth_jwks_url` is set.
     /// Neither: a configuration error.
-    pub fn from_settings(_settings: &Settings) -> Result<Self, ConfigError> {
-        todo!()
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        Self::with_options(settings, VerifierOptions::default())
     }
 
-    pub async fn verify(&self, _token: &str) -> Result<Claims, AuthError> {
-        todo!()
+    /// [`JwtVerifier::from_settings`] with non-default timings.
+    pub fn with_options(
+        settings: &Settings,
+        options: VerifierOptions,
+    ) -> Result<Self, ConfigError> {
+        let audience = settings.auth_audience.trim();
+        if audience.is_empty() {
+            return Err(ConfigError(
+                "invalid AUTH_AUDIENCE: must not be empty".into(),
+            ));
+        }
+        let issuer = settings
+            .auth_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let jwks_url = settings
+            .auth_jwks_url
+            .as_deref()
+            .filter(|s| !s.trim().is_empty());
+        let secret = settings
+            .better_auth_secret
+            .as_deref()
+            .filter(|s| !s.is_empty());
+
+        let keys = if let Some(url) = jwks_url {
+            let allowed = parse_jwks_algorithms(&settings.auth_jwks_algorithms)
+                .map_err(|e| ConfigError(format!("invalid AUTH_JWKS_ALGORITHMS: {e}")))?;
+            Keys::Jwks(jwks::JwksCache::new(
+                url.trim(),
+                allowed,
+                Duration::from_secs(settings.auth_jwks_cache_secs),
+                &options,
+            )?)
+        } else if let Some(secret) = secret {
+            if secret.len() < 32 {
+                tracing::warn!(
+                    "BETTER_AUTH_SECRET is shorter than 32 bytes; use a long random secret"
+                );
+            }
+            Keys::Hs256(DecodingKey::from_secret(secret.as_bytes()))
+        } else {
+            return Err(ConfigError(
+                "set BETTER_AUTH_SECRET or AUTH_JWKS_URL".into(),
+            ));
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                keys,
+                audience: audience.to_owned(),
+                issuer: issuer.map(str::to_owned),
+                leeway_secs: options.leeway_secs,
+            }),
+        })
     }
+
+    pub fn mode(&self) -> AuthMode {
+        match self.inner.keys {
+            Keys::Hs256(_) => AuthMode::Hs256,
+            Keys::Jwks(_) => AuthMode::Jwks,
+        }
+    }
+
+    /// Fetches the JWKS now (JWKS mode; nothing to do in HS256 mode), e.g. to
+    /// report an unreachable key server at start-up rather than on the first request.
+    pub async fn refresh_keys(&self) -> Result<(), AuthError> {
+        match &self.inner.keys {
+            Keys::Hs256(_) => Ok(()),
+            Keys::Jwks(cache) => cache.refresh().await.map(|_| ()),
+        }
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(AuthError::Missing);
+        }
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(invalid("token too long"));
+        }
+        let header = decode_header(token)
+            .map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
+        let alg = header.alg;
+
+        let claims = match &self.inner.keys {
+            Keys::Hs256(key) => {
+                if alg != Algorithm::HS256 {
+                    return Err(AuthError::Invalid(format!(
+                        "algorithm {alg:?} not accepted"
+                    )));
+                }
+                self.decode_with(token, key, alg)?
+            }
+            Keys::Jwks(cache) => {
+                // Checked before any network traffic; HS* can never be in the list.
+                if !cache.allows(alg) {
+                    return Err(AuthError::Invalid(format!(
+                        "algorithm {alg:?} not accepted"
+                    )));
+                }
+                let candidates = cache.keys_for(header.kid.as_deref(), alg).await?;
+                if candidates.is_empty() {
+                    return Err(invalid("no published key matches this token"));
+                }
+                let mut last = None;
+                for key in candidates {
+                    if !key.algorithms.contains(&alg) {
+                        last = Some(AuthError::Invalid(format!(
+                            "algorithm {alg:?} does not fit the key {}",
+                            key.kid.as_deref().unwrap_or("(no kid)")
+                        )));
+                        continue;
+                    }
+                    match self.decode_with(token, &key.key, alg) {
+                        Err(AuthError::Invalid(why)) if why == BAD_SIGNATURE => {
+                            last = Some(invalid(BAD_SIGNATURE))
+                        }
+                        result => return result,
+                    }
+                }
+                return Err(last.unwrap_or_else(|| invalid("no published key matches this token")));
+            }
+        };
+        Ok(claims)
+    }
+
+    fn decode_with(
+        &self,
+        token: &str,
+        key: &DecodingKey,
+        alg: Algorithm,
+    ) -> Result<Claims, AuthError> {
+        let mut validation = Validation::new(alg);
+        validation.leeway = self.inner.leeway_secs;
+        validation.validate_nbf = true;
+        validation.set_audience(&[&self.inner.audience]);
+        // Without these in the required list a token lacking `aud`/`iss` would pass.
+        let mut required = vec!["exp", "sub", "aud"];
+        if let Some(issuer) = &self.inner.issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        validation.set_required_spec_claims(&required);
+
+        let claims = decode::<Claims>(token, key, &validation)
+            .map_err(map_jwt_error)?
+            .claims;
+        if claims.sub.trim().is_empty() {
+            return Err(invalid("empty subject"));
+        }
+        Ok(claims)
+    }
+}
+
+const BAD_SIGNATURE: &str = "bad signature";
+
+fn invalid(why: &str) -> AuthError {
+    AuthError::Invalid(why.to_owned())
+}
+
+fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
+    match e.kind() {
+        ErrorKind::ExpiredSignature => AuthError::Expired,
+        ErrorKind::InvalidSignature => invalid(BAD_SIGNATURE),
+        ErrorKind::InvalidAudience => invalid("wrong audience"),
+        ErrorKind::InvalidIssuer => invalid("wrong issuer"),
+        ErrorKind::ImmatureSignature => invalid("token not yet valid"),
+        ErrorKind::InvalidAlgorithm => invalid("algorithm not accepted"),
+        ErrorKind::MissingRequiredClaim(claim) => {
+            AuthError::Invalid(format!("missing claim `{claim}`"))
+        }
+        ErrorKind::InvalidClaimFormat(claim) => {
+            AuthError::Invalid(format!("malformed claim `{claim}`"))
+        }
+        _ => AuthError::Invalid(e.to_string()),
+    }
+}
+
+/// Parses the JWKS allow-list (`"EdDSA,RS256,ES256"`). HMAC algorithms are
+/// refused: in JWKS mode they would let a public key be used as a shared secret.
+pub fn parse_jwks_algorithms(list: &str) -> Result<Vec<Algorithm>, String> {
+    let mut algorithms = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let alg = Algorithm::from_str(name).map_err(|_| {
+            format!(
+                "unknown algorithm {name:?} (use EdDSA, RS256/384/512, PS256/384/512, ES256/384)"
+            )
+        })?;
+        if matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+            return Err(format!(
+                "{name} is a shared-secret algorithm and is never allowed with a JWKS"
+            ));
+        }
+        if !algorithms.contains(&alg) {
+            algorithms.push(alg);
+        }
+    }
+    if algorithms.is_empty() {
+        return Err("the list is empty".into());
+    }
+    Ok(algorithms)
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).

@@ -1,0 +1,110 @@
+//! What a request asks for, and the ways a request can name a task.
+
+/// Which tasks a listing shows; the strings are the `list_tasks` filter values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    All,
+    Pending,
+    Completed,
+}
+
+impl StatusFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Pending => "pending",
+            Self::Completed => "completed",
+        }
+    }
+}
+
+/// A place in the list the user last saw (or in their whole list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// 1-based.
+    Nth(usize),
+    Last,
+}
+
+/// How the user named the task(s) to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskRef {
+    /// "task 3", "#3", "number 3": the id the user sees in lists.
+    Id(i64),
+    /// "tasks 1 and 3".
+    Ids(Vec<i64>),
+    /// "the second one", "the last one".
+    Position(Position),
+    /// "it", "that one": the task the previous reply was about.
+    Previous,
+    /// Words from the title ("the meeting one").
+    Title(String),
+}
+
+impl TaskRef {
+    /// True when the reference does not depend on guessing from a title.
+    pub fn is_explicit(&self) -> bool {
+        !matches!(self, Self::Title(_))
+    }
+}
+
+/// Why an add or update was refused before calling a tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    EmptyTitle,
+    TitleTooLong(usize),
+    DescriptionTooLong(usize),
+}
+
+/// Everything the offline agent can be asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    Greeting,
+    Help,
+    Thanks,
+    Goodbye,
+    Add {
+        title: String,
+        description: Option<String>,
+    },
+    List(StatusFilter),
+    Complete(TaskRef),
+    Delete(TaskRef),
+    Update {
+        target: TaskRef,
+        title: Option<String>,
+        description: Option<String>,
+    },
+    /// "rename task 2" with no new text.
+    UpdateWithoutValue(TaskRef),
+    /// "mark task 3 as not done": the tools cannot reopen a task.
+    Reopen(TaskRef),
+    CompleteAll,
+    DeleteCompleted,
+    DeleteAll,
+    /// Only a task mention ("task 3", "the second one"), e.g. answering "which one?".
+    BareRef(TaskRef),
+    Invalid(Problem),
+    /// Not understood; `suggestion` is a title the user may have meant to add.
+    Unknown {
+        suggestion: Option<String>,
+    },
+}
+
+/// A change applied to one task through a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Complete,
+    Delete,
+    Update,
+}
+
+impl Action {
+    pub fn tool(self) -> &'static str {
+        match self {
+            Self::Complete => "complete_task",
+            Self::Delete => "delete_task",
+            Self::Update => "update_task",
+        }
+    }
+}

@@ -1,0 +1,628 @@
+//! The OpenAI-compatible agent against a scripted chat-completions server
+//! over real HTTP. The tools are a recording invoker with fixed outcomes; the
+//! real MCP sidecar is exercised by the end-to-end tests.
+
+#[path = "support/scripted_openai.rs"]
+mod scripted_openai;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use todo_backend::agent::openai::{OpenAiAgent, OpenAiSettings, STEP_LIMIT_REPLY};
+use todo_backend::agent::{
+    AgentError, HistoryMessage, HistoryRole, ToolInvoker, ToolOutcome, ToolSpec, ToolsUnavailable,
+};
+
+use scripted_openai::{Reply, ScriptedOpenAi};
+
+const MODEL: &str = "test-model";
+
+/// Records every call and answers with the next scripted outcome.
+#[derive(Default)]
+struct RecordingInvoker {
+    calls: Vec<(String, Map<String, Value>)>,
+    outcomes: VecDeque<Result<ToolOutcome, ToolsUnavailable>>,
+}
+
+impl RecordingInvoker {
+    fn answering(outcomes: Vec<Result<ToolOutcome, ToolsUnavailable>>) -> Self {
+        Self {
+            calls: Vec::new(),
+            outcomes: outcomes.into(),
+        }
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.calls.iter().map(|(name, _)| name.as_str()).collect()
+    }
+}
+
+impl ToolInvoker for RecordingInvoker {
+    fn call(
+        &mut self,
+        name: &str,
+        arguments: Map<String, Value>,
+    ) -> impl Future<Output = Result<ToolOutcome, ToolsUnavailable>> + Send {
+        self.calls.push((name.to_string(), arguments));
+        let outcome = self.outcomes.pop_front().unwrap_or_else(|| {
+            Ok(ToolOutcome::Refused(
+                "the test scripted no outcome for this call".into(),
+            ))
+        });
+        async move { outcome }
+    }
+}
+
+fn ok(value: Value) -> Result<ToolOutcome, ToolsUnavailable> {
+    Ok(ToolOutcome::Ok(value))
+}
+
+/// The five tools as the backend offers them: `user_id` already removed.
+fn tools() -> Vec<ToolSpec> {
+    let task_id = json!({"type": "integer", "description": "The task's number"});
+    let spec = |name: &str, description: &str, properties: Value, required: Value| ToolSpec {
+        name: name.into(),
+        description: description.into(),
+        parameters: json!({"type": "object", "properties": properties, "required": required}),
+    };
+    vec![
+        spec(
+            "add_task",
+            "Create a task",
+            json!({"title": {"type": "string"}, "description": {"type": "string"}}),
+            json!(["title"]),
+        ),
+        spec(
+            "list_tasks",
+            "List tasks",
+            json!({"status": {"type": "string", "enum": ["all", "pending", "completed"]}}),
+            json!([]),
+        ),
+        spec(
+            "complete_task",
+            "Mark a task as done",
+            json!({"task_id": task_id}),
+            json!(["task_id"]),
+        ),
+        spec(
+            "delete_task",
+            "Delete a task",
+            json!({"task_id": task_id}),
+            json!(["task_id"]),
+        ),
+        spec(
+            "update_task",
+            "Change a task",
+            json!({"task_id": task_id, "title": {"type": "string"}, "description": {"type": "string"}}),
+            json!(["task_id"]),
+        ),
+    ]
+}
+
+fn settings(base_url: String) -> OpenAiSettings {
+    OpenAiSettings {
+        api_key: None,
+        base_url: Some(base_url),
+        model: MODEL.into(),
+        timeout: Duration::from_secs(10),
+        max_steps: 5,
+    }
+}
+
+fn agent_for(model: &ScriptedOpenAi) -> OpenAiAgent {
+    OpenAiAgent::new(settings(model.base_url()))
+}
+
+fn as_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn a_plain_answer_is_returned_with_history_and_tools_sent() {
+    let model =
+        ScriptedOpenAi::start(vec![Reply::text("Hello! How can I help with your tasks?")]).await;
+    let history = vec![
+        HistoryMessage {
+            role: HistoryRole::User,
+            content: "Add a task to buy milk".into(),
+        },
+        HistoryMessage {
+            role: HistoryRole::Assistant,
+            content: "I've added 'Buy milk' to your list.".into(),
+        },
+    ];
+    let mut invoker = RecordingInvoker::default();
+
+    let answer = agent_for(&model)
+        .respond("Hi there", &history, &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(answer, "Hello! How can I help with your tasks?");
+    assert!(invoker.calls.is_empty());
+    let requests = model.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.body["model"], MODEL);
+    // No key configured: no Authorization header at all (Ollama and friends).
+    assert_eq!(request.authorization, None);
+    let messages = request.roles_and_contents();
+    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[0].0, "system");
+    assert!(
+        messages[0].1.contains("todo"),
+        "system prompt: {}",
+        messages[0].1
+    );
+    assert!(messages[0].1.contains("list_tasks"));
+    assert_eq!(
+        messages[1],
+        ("user".into(), "Add a task to buy milk".into())
+    );
+    assert_eq!(
+        messages[2],
+        (
+            "assistant".into(),
+            "I've added 'Buy milk' to your list.".into()
+        )
+    );
+    assert_eq!(messages[3], ("user".into(), "Hi there".into()));
+    assert_eq!(
+        request.tool_names(),
+        [
+            "add_task",
+            "list_tasks",
+            "complete_task",
+            "delete_task",
+            "update_task"
+        ]
+    );
+    assert_eq!(
+        request.body["tools"][2]["function"]["parameters"]["required"],
+        json!(["task_id"])
+    );
+    assert!(!request.body["tools"].to_string().contains("user_id"));
+}
+
+#[tokio::test]
+async fn one_tool_call_is_run_and_its_result_fed_back() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_call("add_task", json!({"title": "Buy groceries"})),
+        Reply::text("I've added 'Buy groceries' to your list."),
+    ])
+    .await;
+    let mut invoker = RecordingInvoker::answering(vec![ok(
+        json!({"task_id": 5, "status": "created", "title": "Buy groceries"}),
+    )]);
+    let agent = OpenAiAgent::new(OpenAiSettings {
+        api_key: Some("sk-test-key".into()),
+        ..settings(model.base_url())
+    });
+
+    let answer = agent
+        .respond("Add a task to buy groceries", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(answer, "I've added 'Buy groceries' to your list.");
+    assert_eq!(
+        invoker.calls,
+        [(
+            "add_task".to_string(),
+            as_object(json!({"title": "Buy groceries"}))
+        )]
+    );
+    let requests = model.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[0].authorization.as_deref(),
+        Some("Bearer sk-test-key")
+    );
+    let follow_up = &requests[1];
+    let messages = follow_up.messages();
+    let asked = &messages[messages.len() - 2];
+    assert_eq!(asked["role"], "assistant");
+    assert_eq!(asked["tool_calls"][0]["id"], "call_1_0");
+    assert_eq!(asked["tool_calls"][0]["function"]["name"], "add_task");
+    let answered = follow_up.last_message();
+    assert_eq!(answered["role"], "tool");
+    assert_eq!(answered["tool_call_id"], "call_1_0");
+    assert_eq!(
+        follow_up.tool_results(),
+        [json!({"task_id": 5, "status": "created", "title": "Buy groceries"})]
+    );
+}
+
+#[tokio::test]
+async fn list_then_delete_across_two_rounds() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_call("list_tasks", json!({"status": "all"})),
+        Reply::tool_call("delete_task", json!({"task_id": 2})),
+        Reply::text("I've deleted 'Team meeting'."),
+    ])
+    .await;
+    let listed = json!([
+        {"id": 1, "title": "Buy groceries", "completed": false},
+        {"id": 2, "title": "Team meeting", "completed": false}
+    ]);
+    let deleted = json!({"task_id": 2, "status": "deleted", "title": "Team meeting"});
+    let mut invoker = RecordingInvoker::answering(vec![ok(listed.clone()), ok(deleted.clone())]);
+
+    let answer = agent_for(&model)
+        .respond("Delete the meeting task", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(answer, "I've deleted 'Team meeting'.");
+    assert_eq!(invoker.names(), ["list_tasks", "delete_task"]);
+    assert_eq!(invoker.calls[0].1, as_object(json!({"status": "all"})));
+    assert_eq!(invoker.calls[1].1, as_object(json!({"task_id": 2})));
+    let requests = model.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[1].tool_results(), std::slice::from_ref(&listed));
+    assert_eq!(requests[2].tool_results(), [listed, deleted]);
+    // Every round offers the tools again.
+    assert!(
+        requests
+            .iter()
+            .all(|request| request.tool_names().len() == 5)
+    );
+}
+
+#[tokio::test]
+async fn several_calls_in_one_round_run_in_order() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_calls(vec![
+            ("complete_task", json!({"task_id": 1})),
+            ("complete_task", json!({"task_id": 3})),
+        ]),
+        Reply::text("Both are done."),
+    ])
+    .await;
+    let mut invoker = RecordingInvoker::answering(vec![
+        ok(json!({"task_id": 1, "status": "completed", "title": "A"})),
+        ok(json!({"task_id": 3, "status": "completed", "title": "C"})),
+    ]);
+
+    agent_for(&model)
+        .respond("Tasks 1 and 3 are done", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(invoker.calls[0].1["task_id"], 1);
+    assert_eq!(invoker.calls[1].1["task_id"], 3);
+    let follow_up = &model.requests()[1];
+    let ids: Vec<&Value> = follow_up
+        .tool_messages()
+        .iter()
+        .map(|message| &message["tool_call_id"])
+        .collect();
+    assert_eq!(ids, [&json!("call_1_0"), &json!("call_1_1")]);
+}
+
+#[tokio::test]
+async fn a_refused_call_is_fed_back_as_an_error() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_call("complete_task", json!({"task_id": 99})),
+        Reply::text("I couldn't find task 99 in your list."),
+    ])
+    .await;
+    let mut invoker = RecordingInvoker::answering(vec![Ok(ToolOutcome::Refused(
+        "Task 99 was not found.".into(),
+    ))]);
+
+    let answer = agent_for(&model)
+        .respond("Mark task 99 as complete", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(answer, "I couldn't find task 99 in your list.");
+    assert_eq!(
+        model.requests()[1].tool_results(),
+        [json!({"error": "Task 99 was not found."})]
+    );
+}
+
+#[tokio::test]
+async fn a_user_id_written_by_the_model_never_reaches_the_tools() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_calls(vec![
+            (
+                "list_tasks",
+                json!({"user_id": "someone-else", "status": "all"}),
+            ),
+            (
+                "delete_task",
+                json!({"user_id": "someone-else", "task_id": 4}),
+            ),
+        ]),
+        Reply::text("Done."),
+    ])
+    .await;
+    let mut invoker = RecordingInvoker::answering(vec![
+        ok(json!([])),
+        Ok(ToolOutcome::Refused("Task 4 was not found.".into())),
+    ]);
+
+    agent_for(&model)
+        .respond("Delete task 4 of someone-else", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        invoker.calls,
+        [
+            (
+                "list_tasks".to_string(),
+                as_object(json!({"status": "all"}))
+            ),
+            ("delete_task".to_string(), as_object(json!({"task_id": 4}))),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unusable_arguments_and_unknown_tools_are_reported_to_the_model() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::raw_tool_calls(vec![
+            ("add_task", "{\"title\": \"Buy milk\""),
+            ("add_task", "[\"Buy milk\"]"),
+            ("drop_database", "{}"),
+        ]),
+        Reply::tool_call("add_task", json!({"title": "Buy milk"})),
+        Reply::text("I've added 'Buy milk' to your list."),
+    ])
+    .await;
+    let mut invoker = RecordingInvoker::answering(vec![ok(
+        json!({"task_id": 1, "status": "created", "title": "Buy milk"}),
+    )]);
+
+    let answer = agent_for(&model)
+        .respond("Add buy milk", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(answer, "I've added 'Buy milk' to your list.");
+    // Only the well-formed call of the second round reached the tools.
+    assert_eq!(
+        invoker.calls,
+        [(
+            "add_task".to_string(),
+            as_object(json!({"title": "Buy milk"}))
+        )]
+    );
+    let errors: Vec<String> = model.requests()[1]
+        .tool_results()
+        .iter()
+        .map(|result| result["error"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(errors.len(), 3);
+    assert!(errors[0].contains("not valid JSON"), "{}", errors[0]);
+    assert!(errors[1].contains("JSON object"), "{}", errors[1]);
+    assert!(
+        errors[2].contains("no tool named 'drop_database'"),
+        "{}",
+        errors[2]
+    );
+}
+
+#[tokio::test]
+async fn too_many_rounds_end_with_a_polite_sentence() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_call("list_tasks", json!({})),
+        Reply::tool_call("list_tasks", json!({})),
+        Reply::tool_call("list_tasks", json!({})),
+    ])
+    .await;
+    let mut invoker =
+        RecordingInvoker::answering(vec![ok(json!([])), ok(json!([])), ok(json!([]))]);
+    let agent = OpenAiAgent::new(OpenAiSettings {
+        max_steps: 2,
+        ..settings(model.base_url())
+    });
+
+    let answer = agent
+        .respond("Show my tasks", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(answer, STEP_LIMIT_REPLY);
+    assert_eq!(model.requests().len(), 2);
+    assert_eq!(invoker.calls.len(), 2);
+    assert_eq!(model.remaining(), 1);
+}
+
+#[tokio::test]
+async fn a_slow_model_times_out() {
+    let model =
+        ScriptedOpenAi::start(vec![Reply::text("too late").after(Duration::from_secs(5))]).await;
+    let agent = OpenAiAgent::new(OpenAiSettings {
+        timeout: Duration::from_millis(300),
+        ..settings(model.base_url())
+    });
+    let started = Instant::now();
+
+    let error = agent
+        .respond("Hi", &[], &tools(), &mut RecordingInvoker::default())
+        .await
+        .unwrap_err();
+
+    assert!(started.elapsed() < Duration::from_secs(3));
+    match error {
+        AgentError::Model(message) => assert!(message.contains("within 300ms"), "{message}"),
+        other => panic!("expected a model error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_model_server_that_keeps_failing_is_a_model_error() {
+    // The client retries server errors three times before giving up.
+    let model = ScriptedOpenAi::start(vec![Reply::error(500, "upstream exploded"); 4]).await;
+
+    let error = agent_for(&model)
+        .respond("Hi", &[], &tools(), &mut RecordingInvoker::default())
+        .await
+        .unwrap_err();
+
+    match error {
+        AgentError::Model(message) => {
+            assert!(message.contains("500"), "{message}");
+            assert!(message.contains("upstream exploded"), "{message}");
+        }
+        other => panic!("expected a model error, got {other:?}"),
+    }
+    assert_eq!(model.requests().len(), 4);
+}
+
+#[tokio::test]
+async fn a_passing_server_error_is_retried() {
+    let model =
+        ScriptedOpenAi::start(vec![Reply::error(503, "overloaded"), Reply::text("Hello!")]).await;
+
+    let answer = agent_for(&model)
+        .respond("Hi", &[], &tools(), &mut RecordingInvoker::default())
+        .await
+        .unwrap();
+
+    assert_eq!(answer, "Hello!");
+    assert_eq!(model.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_client_error_is_not_retried() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::error(400, "model 'test-model' not found"),
+        Reply::text("unused"),
+    ])
+    .await;
+
+    let error = agent_for(&model)
+        .respond("Hi", &[], &tools(), &mut RecordingInvoker::default())
+        .await
+        .unwrap_err();
+
+    assert!(error.to_string().contains("not found"), "{error}");
+    assert_eq!(model.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn the_api_key_never_appears_in_errors() {
+    let key = "sk-very-secret-123";
+    let model = ScriptedOpenAi::start(vec![Reply::error(
+        401,
+        &format!("Incorrect API key provided: {key}."),
+    )])
+    .await;
+    let agent = OpenAiAgent::new(OpenAiSettings {
+        api_key: Some(key.into()),
+        ..settings(model.base_url())
+    });
+
+    let error = agent
+        .respond("Hi", &[], &tools(), &mut RecordingInvoker::default())
+        .await
+        .unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("401"), "{message}");
+    assert!(!message.contains(key), "{message}");
+    assert!(!format!("{error:?}").contains(key));
+}
+
+#[tokio::test]
+async fn an_unreachable_model_server_is_a_model_error() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let agent = OpenAiAgent::new(settings(format!("http://127.0.0.1:{port}/v1")));
+
+    let error = agent
+        .respond("Hi", &[], &tools(), &mut RecordingInvoker::default())
+        .await
+        .unwrap_err();
+
+    match error {
+        AgentError::Model(message) => assert!(message.contains("could not reach"), "{message}"),
+        other => panic!("expected a model error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unavailable_tools_end_the_turn_at_once() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_calls(vec![
+            ("add_task", json!({"title": "One"})),
+            ("add_task", json!({"title": "Two"})),
+        ]),
+        Reply::text("unused"),
+    ])
+    .await;
+    let mut invoker =
+        RecordingInvoker::answering(vec![Err(ToolsUnavailable("connection refused".into()))]);
+
+    let error = agent_for(&model)
+        .respond("Add one and two", &[], &tools(), &mut invoker)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, AgentError::ToolsUnavailable(_)),
+        "{error:?}"
+    );
+    assert_eq!(invoker.calls.len(), 1);
+    assert_eq!(model.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn no_tools_means_no_tools_field() {
+    let model = ScriptedOpenAi::start(vec![Reply::text("Hello!")]).await;
+
+    agent_for(&model)
+        .respond("Hi", &[], &[], &mut RecordingInvoker::default())
+        .await
+        .unwrap();
+
+    assert!(model.requests()[0].body.get("tools").is_none());
+}
+
+#[tokio::test]
+async fn the_scripted_server_rejects_what_the_real_api_rejects() {
+    let model = ScriptedOpenAi::start(vec![Reply::text("unused")]).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/chat/completions", model.base_url());
+    let orphan_tool_message = json!({
+        "model": MODEL,
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "tool", "tool_call_id": "call_x", "content": "{}"}
+        ]
+    });
+
+    let response = client
+        .post(&url)
+        .json(&orphan_tool_message)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("tool"));
+    // The invalid request used up no reply.
+    assert_eq!(model.remaining(), 1);
+}
+
+/// The chat service may run a turn on a spawned task.
+#[allow(dead_code)]
+fn respond_is_send(agent: &OpenAiAgent, invoker: &mut RecordingInvoker) {
+    fn assert_send<F: Future + Send>(_: F) {}
+    assert_send(agent.respond("Hi", &[], &[], invoker));
+}
