@@ -1,22 +1,76 @@
-//! Conversations and their messages, always scoped to one user.
-use super::{Conversation, Database, DbError, Message, Role, SortOrder};
+//! Conversations and their messages, always scoped to one user: another
+//! user's conversation behaves exactly like a missing one.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::{conversations, messages};
+use super::{
+    Conversation, Database, DbError, Message, Role, SortOrder, now, page_limit, split_page,
+    with_conn, with_tx,
+};
+
+#[derive(Insertable)]
+#[diesel(table_name = conversations)]
+struct NewConversation<'a> {
+    user_id: &'a str,
+    title: Option<&'a str>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = messages)]
+struct NewMessage<'a> {
+    user_id: &'a str,
+    conversation_id: i64,
+    role: &'a str,
+    content: &'a str,
+    tool_calls: Option<&'a str>,
+    created_at: chrono::NaiveDateTime,
+}
 
 pub async fn create(
     db: &Database,
     user_id: &str,
     title: Option<&str>,
 ) -> Result<Conversation, DbError> {
-    todo!()
+    let at = now();
+    let row = NewConversation {
+        user_id,
+        title,
+        created_at: at,
+        updated_at: at,
+    };
+    with_conn!(db, |conn| {
+        Ok(diesel::insert_into(conversations::table)
+            .values(&row)
+            .returning(Conversation::as_returning())
+            .get_result(conn)
+            .await?)
+    })
 }
+
 pub async fn get(
     db: &Database,
     user_id: &str,
     conversation_id: i64,
 ) -> Result<Option<Conversation>, DbError> {
-    todo!()
+    with_conn!(db, |conn| {
+        Ok(conversations::table
+            .filter(conversations::id.eq(conversation_id))
+            .filter(conversations::user_id.eq(user_id))
+            .select(Conversation::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    })
 }
+
 /// A page of conversations by `updated_at` then id; `after` is the id of the last conversation of the previous page.
 /// Returns (page, has_more).
+///
+/// `limit` is kept within 1..=[`super::MAX_PAGE`]. An `after` that is not one
+/// of the user's conversations (deleted since) yields an empty last page.
 pub async fn list(
     db: &Database,
     user_id: &str,
@@ -24,21 +78,98 @@ pub async fn list(
     order: SortOrder,
     after: Option<i64>,
 ) -> Result<(Vec<Conversation>, bool), DbError> {
-    todo!()
+    let limit = page_limit(limit);
+    let rows = with_conn!(db, |conn| {
+        let mut query = conversations::table
+            .filter(conversations::user_id.eq(user_id))
+            .select(Conversation::as_select())
+            .limit(limit + 1)
+            .into_boxed();
+        if let Some(after) = after {
+            let cursor: Option<chrono::NaiveDateTime> = conversations::table
+                .filter(conversations::id.eq(after))
+                .filter(conversations::user_id.eq(user_id))
+                .select(conversations::updated_at)
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(at) = cursor else {
+                return Ok((Vec::new(), false));
+            };
+            query = match order {
+                SortOrder::Desc => query.filter(
+                    conversations::updated_at
+                        .lt(at)
+                        .or(conversations::updated_at
+                            .eq(at)
+                            .and(conversations::id.lt(after))),
+                ),
+                SortOrder::Asc => query.filter(
+                    conversations::updated_at
+                        .gt(at)
+                        .or(conversations::updated_at
+                            .eq(at)
+                            .and(conversations::id.gt(after))),
+                ),
+            };
+        }
+        query = match order {
+            SortOrder::Desc => {
+                query.order((conversations::updated_at.desc(), conversations::id.desc()))
+            }
+            SortOrder::Asc => {
+                query.order((conversations::updated_at.asc(), conversations::id.asc()))
+            }
+        };
+        query.load(conn).await?
+    });
+    Ok(split_page(rows, limit))
 }
+
+/// Sets (or with `None` clears) the title; bumps updated_at.
 pub async fn rename(
     db: &Database,
     user_id: &str,
     conversation_id: i64,
     title: Option<&str>,
 ) -> Result<Option<Conversation>, DbError> {
-    todo!()
+    let at = now();
+    with_conn!(db, |conn| {
+        Ok(diesel::update(
+            conversations::table
+                .filter(conversations::id.eq(conversation_id))
+                .filter(conversations::user_id.eq(user_id)),
+        )
+        .set((
+            conversations::title.eq(title),
+            conversations::updated_at.eq(at),
+        ))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
 }
+
 /// Deletes the conversation and its messages; false if it was not there.
 pub async fn delete(db: &Database, user_id: &str, conversation_id: i64) -> Result<bool, DbError> {
-    todo!()
+    // Messages go with it through ON DELETE CASCADE.
+    let n = with_conn!(db, |conn| {
+        diesel::delete(
+            conversations::table
+                .filter(conversations::id.eq(conversation_id))
+                .filter(conversations::user_id.eq(user_id)),
+        )
+        .execute(conn)
+        .await?
+    });
+    Ok(n > 0)
 }
+
 /// Appends a message and bumps the conversation's updated_at, in one transaction.
+///
+/// A conversation that is missing or not the user's stores nothing and fails with
+/// `DbError::Query(diesel::result::Error::NotFound)` (see [`DbError::is_not_found`]).
 pub async fn add_message(
     db: &Database,
     user_id: &str,
@@ -47,18 +178,72 @@ pub async fn add_message(
     content: &str,
     tool_calls: Option<&str>,
 ) -> Result<Message, DbError> {
-    todo!()
+    with_tx!(db, |conn| {
+        let owned = || {
+            diesel::update(
+                conversations::table
+                    .filter(conversations::id.eq(conversation_id))
+                    .filter(conversations::user_id.eq(user_id)),
+            )
+        };
+        // First a no-op write: checks ownership and locks the row, so that
+        // concurrent messages take their timestamps (and ids) in commit order
+        // and updated_at never moves backwards.
+        let touched = owned()
+            .set(conversations::updated_at.eq(conversations::updated_at))
+            .execute(conn)
+            .await?;
+        if touched == 0 {
+            return Err(DbError::Query(diesel::result::Error::NotFound));
+        }
+        let at = now();
+        owned()
+            .set(conversations::updated_at.eq(at))
+            .execute(conn)
+            .await?;
+        let row = NewMessage {
+            user_id,
+            conversation_id,
+            role: role.as_str(),
+            content,
+            tool_calls,
+            created_at: at,
+        };
+        Ok(diesel::insert_into(messages::table)
+            .values(&row)
+            .returning(Message::as_returning())
+            .get_result(conn)
+            .await?)
+    })
 }
+
 /// The last `limit` messages, oldest first (the history an agent sees).
+/// Empty for a missing conversation, another user's, or `limit <= 0`.
 pub async fn history(
     db: &Database,
     user_id: &str,
     conversation_id: i64,
     limit: i64,
 ) -> Result<Vec<Message>, DbError> {
-    todo!()
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<Message> = with_conn!(db, |conn| {
+        messages::table
+            .filter(messages::conversation_id.eq(conversation_id))
+            .filter(messages::user_id.eq(user_id))
+            .order(messages::id.desc())
+            .limit(limit)
+            .select(Message::as_select())
+            .load(conn)
+            .await?
+    });
+    rows.reverse();
+    Ok(rows)
 }
+
 /// A page of messages by id; `after` is the id of the last message of the previous page. Returns (page, has_more).
+/// `limit` is kept within 1..=[`super::MAX_PAGE`].
 pub async fn list_messages(
     db: &Database,
     user_id: &str,
@@ -67,8 +252,28 @@ pub async fn list_messages(
     order: SortOrder,
     after: Option<i64>,
 ) -> Result<(Vec<Message>, bool), DbError> {
-    todo!()
+    let limit = page_limit(limit);
+    let rows = with_conn!(db, |conn| {
+        let mut query = messages::table
+            .filter(messages::conversation_id.eq(conversation_id))
+            .filter(messages::user_id.eq(user_id))
+            .select(Message::as_select())
+            .limit(limit + 1)
+            .into_boxed();
+        query = match (order, after) {
+            (SortOrder::Asc, Some(after)) => query.filter(messages::id.gt(after)),
+            (SortOrder::Desc, Some(after)) => query.filter(messages::id.lt(after)),
+            (_, None) => query,
+        };
+        query = match order {
+            SortOrder::Asc => query.order(messages::id.asc()),
+            SortOrder::Desc => query.order(messages::id.desc()),
+        };
+        query.load(conn).await?
+    });
+    Ok(split_page(rows, limit))
 }
+
 /// Deletes the messages of a conversation that come after `message_id` (for "retry after item").
 pub async fn delete_messages_after(
     db: &Database,
@@ -76,5 +281,32 @@ pub async fn delete_messages_after(
     conversation_id: i64,
     message_id: i64,
 ) -> Result<usize, DbError> {
-    todo!()
+    let n = with_conn!(db, |conn| {
+        diesel::delete(
+            messages::table
+                .filter(messages::conversation_id.eq(conversation_id))
+                .filter(messages::user_id.eq(user_id))
+                .filter(messages::id.gt(message_id)),
+        )
+        .execute(conn)
+        .await?
+    });
+    Ok(n)
+}
+
+/// One message of the user's, or None.
+pub async fn get_message(
+    db: &Database,
+    user_id: &str,
+    message_id: i64,
+) -> Result<Option<Message>, DbError> {
+    with_conn!(db, |conn| {
+        Ok(messages::table
+            .filter(messages::id.eq(message_id))
+            .filter(messages::user_id.eq(user_id))
+            .select(Message::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    })
 }

@@ -1,6 +1,38 @@
 //! Task queries. Every function is scoped to one user: a task of another user
 //! behaves exactly like a task that does not exist (`Ok(None)`).
-use super::{Database, DbError, StatusFilter, Task};
+//!
+//! Titles and descriptions are stored as given; callers validate them first
+//! (`crate::validation`). The tables also enforce the length limits.
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::schema::tasks;
+use super::{Database, DbError, StatusFilter, Task, now, with_conn};
+
+#[derive(Insertable)]
+#[diesel(table_name = tasks)]
+struct NewTask<'a> {
+    user_id: &'a str,
+    title: &'a str,
+    description: Option<&'a str>,
+    completed: bool,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = tasks)]
+struct TaskChanges<'a> {
+    title: Option<&'a str>,
+    /// `Some(None)` writes NULL.
+    description: Option<Option<&'a str>>,
+    updated_at: chrono::NaiveDateTime,
+}
+
+/// An empty description is stored as NULL.
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
 
 pub async fn add(
     db: &Database,
@@ -8,28 +40,91 @@ pub async fn add(
     title: &str,
     description: Option<&str>,
 ) -> Result<Task, DbError> {
-    todo!()
+    let at = now();
+    let row = NewTask {
+        user_id,
+        title,
+        description: non_empty(description),
+        completed: false,
+        created_at: at,
+        updated_at: at,
+    };
+    with_conn!(db, |conn| {
+        Ok(diesel::insert_into(tasks::table)
+            .values(&row)
+            .returning(Task::as_returning())
+            .get_result(conn)
+            .await?)
+    })
 }
+
 /// Ordered by id ascending.
 pub async fn list(
     db: &Database,
     user_id: &str,
     status: StatusFilter,
 ) -> Result<Vec<Task>, DbError> {
-    todo!()
+    with_conn!(db, |conn| {
+        let mut query = tasks::table
+            .filter(tasks::user_id.eq(user_id))
+            .select(Task::as_select())
+            .order(tasks::id.asc())
+            .into_boxed();
+        match status {
+            StatusFilter::All => {}
+            StatusFilter::Pending => query = query.filter(tasks::completed.eq(false)),
+            StatusFilter::Completed => query = query.filter(tasks::completed.eq(true)),
+        }
+        Ok(query.load(conn).await?)
+    })
 }
+
 pub async fn get(db: &Database, user_id: &str, task_id: i64) -> Result<Option<Task>, DbError> {
-    todo!()
+    with_conn!(db, |conn| {
+        Ok(tasks::table
+            .filter(tasks::id.eq(task_id))
+            .filter(tasks::user_id.eq(user_id))
+            .select(Task::as_select())
+            .first(conn)
+            .await
+            .optional()?)
+    })
 }
+
 /// Sets completed = true (idempotent) and bumps updated_at.
 pub async fn complete(db: &Database, user_id: &str, task_id: i64) -> Result<Option<Task>, DbError> {
-    todo!()
+    let at = now();
+    with_conn!(db, |conn| {
+        Ok(diesel::update(
+            tasks::table
+                .filter(tasks::id.eq(task_id))
+                .filter(tasks::user_id.eq(user_id)),
+        )
+        .set((tasks::completed.eq(true), tasks::updated_at.eq(at)))
+        .returning(Task::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
 }
+
 /// Returns the deleted task.
 pub async fn delete(db: &Database, user_id: &str, task_id: i64) -> Result<Option<Task>, DbError> {
-    todo!()
+    with_conn!(db, |conn| {
+        Ok(diesel::delete(
+            tasks::table
+                .filter(tasks::id.eq(task_id))
+                .filter(tasks::user_id.eq(user_id)),
+        )
+        .returning(Task::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
 }
+
 /// Changes the given fields only; `Some("")` description clears it to NULL.
+/// updated_at is bumped even when no field is given.
 pub async fn update(
     db: &Database,
     user_id: &str,
@@ -37,5 +132,39 @@ pub async fn update(
     title: Option<&str>,
     description: Option<&str>,
 ) -> Result<Option<Task>, DbError> {
-    todo!()
+    let changes = TaskChanges {
+        title,
+        description: description.map(|d| non_empty(Some(d))),
+        updated_at: now(),
+    };
+    with_conn!(db, |conn| {
+        Ok(diesel::update(
+            tasks::table
+                .filter(tasks::id.eq(task_id))
+                .filter(tasks::user_id.eq(user_id)),
+        )
+        .set(&changes)
+        .returning(Task::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+    })
+}
+
+/// How many tasks a user has: (all, completed).
+pub async fn count(db: &Database, user_id: &str) -> Result<(i64, i64), DbError> {
+    with_conn!(db, |conn| {
+        let all: i64 = tasks::table
+            .filter(tasks::user_id.eq(user_id))
+            .count()
+            .get_result(conn)
+            .await?;
+        let done: i64 = tasks::table
+            .filter(tasks::user_id.eq(user_id))
+            .filter(tasks::completed.eq(true))
+            .count()
+            .get_result(conn)
+            .await?;
+        Ok((all, done))
+    })
 }

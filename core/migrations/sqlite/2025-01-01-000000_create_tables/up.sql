@@ -1,0 +1,34 @@
+-- Timestamps are UTC text written by the application ('YYYY-MM-DD HH:MM:SS.f').
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    description TEXT CHECK (length(description) <= 1000),
+    completed BOOLEAN NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+    created_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updated_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+);
+CREATE INDEX tasks_user_id_idx ON tasks (user_id);
+-- list_tasks filters by status within one user's tasks.
+CREATE INDEX tasks_user_id_completed_idx ON tasks (user_id, completed);
+
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    title TEXT,
+    created_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updated_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+);
+-- Conversation lists are pages by (updated_at, id) within one user.
+CREATE INDEX conversations_user_id_updated_at_idx ON conversations (user_id, updated_at, id);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    tool_calls TEXT,
+    created_at TIMESTAMP NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+);
+CREATE INDEX messages_conversation_id_id_idx ON messages (conversation_id, id);

@@ -1,0 +1,215 @@
+//! Task queries on SQLite and PostgreSQL.
+use todo_core::db::{StatusFilter, tasks};
+use todo_core::db_test;
+
+const ALICE: &str = "user-alice";
+const BOB: &str = "user-bob";
+
+db_test!(add_get_list, |t| {
+    let db = &t.db;
+    let a = tasks::add(db, ALICE, "Buy groceries", Some("milk, eggs"))
+        .await
+        .unwrap();
+    assert_eq!(a.user_id, ALICE);
+    assert_eq!(a.title, "Buy groceries");
+    assert_eq!(a.description.as_deref(), Some("milk, eggs"));
+    assert!(!a.completed);
+    assert_eq!(a.created_at, a.updated_at);
+    let b = tasks::add(db, ALICE, "Call mom", Some("")).await.unwrap();
+    assert_eq!(
+        b.description, None,
+        "an empty description is stored as NULL"
+    );
+    assert!(b.id > a.id);
+
+    assert_eq!(tasks::get(db, ALICE, a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(tasks::get(db, ALICE, 999_999).await.unwrap(), None);
+
+    let all = tasks::list(db, ALICE, StatusFilter::All).await.unwrap();
+    assert_eq!(all, vec![a.clone(), b.clone()]);
+    let done = tasks::complete(db, ALICE, b.id).await.unwrap().unwrap();
+    assert!(done.completed);
+    let pending = tasks::list(db, ALICE, StatusFilter::Pending).await.unwrap();
+    assert_eq!(pending.iter().map(|t| t.id).collect::<Vec<_>>(), vec![a.id]);
+    let completed = tasks::list(db, ALICE, StatusFilter::Completed)
+        .await
+        .unwrap();
+    assert_eq!(completed, vec![done]);
+    assert_eq!(tasks::count(db, ALICE).await.unwrap(), (2, 1));
+    assert!(
+        tasks::list(db, BOB, StatusFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+});
+
+db_test!(unicode_and_limits, |t| {
+    let db = &t.db;
+    let title = "é".repeat(200);
+    let task = tasks::add(db, ALICE, &title, Some(&"ü".repeat(1000)))
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks::get(db, ALICE, task.id).await.unwrap().unwrap().title,
+        title
+    );
+    // The tables enforce the contract's limits too; nothing is stored.
+    assert!(tasks::add(db, ALICE, &"é".repeat(201), None).await.is_err());
+    assert!(tasks::add(db, ALICE, "", None).await.is_err());
+    assert!(
+        tasks::add(db, ALICE, "x", Some(&"y".repeat(1001)))
+            .await
+            .is_err()
+    );
+    assert_eq!(tasks::count(db, ALICE).await.unwrap(), (1, 0));
+    let quote = tasks::add(db, ALICE, "Robert'); DROP TABLE tasks;--", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks::get(db, ALICE, quote.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .title,
+        quote.title
+    );
+});
+
+db_test!(complete_is_idempotent_and_bumps_updated_at, |t| {
+    let db = &t.db;
+    let task = tasks::add(db, ALICE, "Pay bills", None).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let first = tasks::complete(db, ALICE, task.id).await.unwrap().unwrap();
+    assert!(first.completed);
+    assert!(first.updated_at > task.updated_at);
+    assert_eq!(first.created_at, task.created_at);
+    let again = tasks::complete(db, ALICE, task.id).await.unwrap().unwrap();
+    assert!(again.completed);
+    assert_eq!(tasks::complete(db, ALICE, 424_242).await.unwrap(), None);
+});
+
+db_test!(update_changes_only_given_fields, |t| {
+    let db = &t.db;
+    let task = tasks::add(db, ALICE, "Call mom", Some("about Sunday"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    let renamed = tasks::update(db, ALICE, task.id, Some("Call mom tonight"), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.title, "Call mom tonight");
+    assert_eq!(renamed.description.as_deref(), Some("about Sunday"));
+    assert!(renamed.updated_at > task.updated_at);
+
+    let described = tasks::update(db, ALICE, task.id, None, Some("and dad"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(described.title, "Call mom tonight");
+    assert_eq!(described.description.as_deref(), Some("and dad"));
+
+    let cleared = tasks::update(db, ALICE, task.id, None, Some(""))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cleared.description, None);
+    assert_eq!(cleared.title, "Call mom tonight");
+    assert!(!cleared.completed);
+
+    let untouched = tasks::update(db, ALICE, task.id, None, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(untouched.title, cleared.title);
+    assert_eq!(untouched.description, None);
+
+    assert_eq!(
+        tasks::update(db, ALICE, 424_242, Some("x"), None)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        tasks::get(db, ALICE, task.id).await.unwrap().unwrap(),
+        untouched
+    );
+});
+
+db_test!(delete_returns_the_task_once, |t| {
+    let db = &t.db;
+    let task = tasks::add(db, ALICE, "Old task", None).await.unwrap();
+    assert_eq!(
+        tasks::delete(db, ALICE, task.id).await.unwrap(),
+        Some(task.clone())
+    );
+    assert_eq!(tasks::delete(db, ALICE, task.id).await.unwrap(), None);
+    assert_eq!(tasks::get(db, ALICE, task.id).await.unwrap(), None);
+    // Ids are never reused.
+    let next = tasks::add(db, ALICE, "New task", None).await.unwrap();
+    assert!(next.id > task.id);
+});
+
+db_test!(another_users_task_is_missing, |t| {
+    let db = &t.db;
+    let mine = tasks::add(db, ALICE, "Alice's secret", Some("private"))
+        .await
+        .unwrap();
+    assert_eq!(tasks::get(db, BOB, mine.id).await.unwrap(), None);
+    assert_eq!(tasks::complete(db, BOB, mine.id).await.unwrap(), None);
+    assert_eq!(
+        tasks::update(db, BOB, mine.id, Some("hacked"), Some(""))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(tasks::delete(db, BOB, mine.id).await.unwrap(), None);
+    assert!(
+        tasks::list(db, BOB, StatusFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Nothing changed for Alice.
+    assert_eq!(tasks::get(db, ALICE, mine.id).await.unwrap(), Some(mine));
+});
+
+db_test!(concurrent_adds_and_completes_lose_nothing, |t| {
+    const WORKERS: usize = 16;
+    const EACH: usize = 25;
+    let mut handles = Vec::new();
+    for w in 0..WORKERS {
+        let db = t.db.clone();
+        handles.push(tokio::spawn(async move {
+            let user = format!("user-{}", w % 4);
+            for i in 0..EACH {
+                let task = tasks::add(&db, &user, &format!("task {w}-{i}"), None).await?;
+                if i % 2 == 0 {
+                    let done = tasks::complete(&db, &user, task.id).await?;
+                    assert!(done.is_some_and(|d| d.completed));
+                }
+            }
+            Ok::<_, todo_core::db::DbError>(())
+        }));
+    }
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let per_user = (WORKERS / 4 * EACH) as i64;
+    let done_per_user = (WORKERS / 4 * EACH.div_ceil(2)) as i64;
+    for u in 0..4 {
+        let user = format!("user-{u}");
+        assert_eq!(
+            tasks::count(&t.db, &user).await.unwrap(),
+            (per_user, done_per_user)
+        );
+        let listed = tasks::list(&t.db, &user, StatusFilter::All).await.unwrap();
+        assert!(
+            listed.windows(2).all(|w| w[0].id < w[1].id),
+            "ordered by id"
+        );
+        assert!(listed.iter().all(|task| task.user_id == user));
+    }
+});
