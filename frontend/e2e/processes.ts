@@ -25,22 +25,26 @@ export interface Proc {
 export function startProcess(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Proc {
   const log = createWriteStream(logFile);
   const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
   child.on("error", (err) => log.write(`spawn failed: ${err.message}\n`));
   return {
     name,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
-        child.once("exit", () => {
-          clearTimeout(kill);
-          resolve();
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          const kill = setTimeout(() => child.kill("SIGKILL"), 5000);
+          child.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          child.kill("SIGTERM");
         });
-        child.kill("SIGTERM");
-      }),
+      }
+      // Let the last output reach the log file before anyone reads it.
+      if (!log.writableEnded) await new Promise<void>((resolve) => log.end(resolve));
+    },
   };
 }
 
