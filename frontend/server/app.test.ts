@@ -1,0 +1,322 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sendJson, sleep, startServer, type TestServer } from "../testing/http-server";
+import { createApp } from "./app";
+import { createAuth, migrate, openStore, type AuthStore } from "./auth";
+import { ConfigError, loadConfig, type Config } from "./config";
+
+const SECRET = "test-secret-0123456789-abcdefghijklmnop";
+
+interface Running {
+  url: string;
+  config: Config;
+  close: () => Promise<void>;
+}
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "todo-frontend-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** The real app on a free port: Better Auth on a fresh SQLite file, a small built web app. */
+async function startApp(env: Record<string, string> = {}): Promise<Running> {
+  const dir = tempDir();
+  const web = join(dir, "web");
+  mkdirSync(join(web, "assets"), { recursive: true });
+  writeFileSync(join(web, "index.html"), "<!doctype html><title>app</title>");
+  writeFileSync(join(web, "assets", "app-1234.js"), "console.log(1)");
+  const port = await freePort();
+  const config = loadConfig(
+    { BETTER_AUTH_SECRET: SECRET, PORT: String(port), AUTH_SQLITE_PATH: join(dir, "auth.db"), ...env },
+    { staticDir: web },
+  );
+  const store: AuthStore = openStore(config);
+  await migrate(config, store);
+  const app = createApp(config, createAuth(config, store));
+  const server: ServerType = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
+  await new Promise((r) => server.once("listening", r));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await store.close();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = await startServer(() => undefined);
+  const port = Number(new URL(s.url).port);
+  await s.close();
+  return port;
+}
+
+async function signUp(app: Running, email: string): Promise<string> {
+  const res = await fetch(`${app.url}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: app.url },
+    body: JSON.stringify({ email, password: "password123", name: "Test User" }),
+  });
+  expect(res.status).toBe(200);
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+  expect(cookie).toMatch(/session_token=/);
+  return cookie;
+}
+
+describe("config", () => {
+  it("refuses to start without BETTER_AUTH_SECRET", () => {
+    expect(() => loadConfig({}, { staticDir: "x" })).toThrow(ConfigError);
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: "  " }, { staticDir: "x" })).toThrow(/BETTER_AUTH_SECRET is not set/);
+  });
+
+  it("derives defaults and rejects bad values", () => {
+    const c = loadConfig({ BETTER_AUTH_SECRET: SECRET }, { staticDir: "x" });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      backendUrl: "http://127.0.0.1:8000",
+      baseUrl: "http://127.0.0.1:3000",
+      tokenMode: "hs256",
+      tokenTtl: 900,
+    });
+    expect(c.trustedOrigins).toContain("http://localhost:3000");
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, PORT: "http" }, { staticDir: "x" })).toThrow(/PORT/);
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, AUTH_TOKEN_MODE: "rs" }, { staticDir: "x" })).toThrow(
+      /AUTH_TOKEN_MODE/,
+    );
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, BACKEND_URL: "ftp://x" }, { staticDir: "x" })).toThrow(
+      /BACKEND_URL/,
+    );
+    expect(loadConfig({ BETTER_AUTH_SECRET: "short" }, { staticDir: "x" }).warnings).toHaveLength(1);
+  });
+});
+
+describe("server, HS256 tokens", () => {
+  let app: Running;
+  let backend: TestServer;
+  beforeAll(async () => {
+    // The backend stand-in streams SSE in timed chunks and echoes what it received.
+    backend = await startServer(async (req, res) => {
+      if (req.url.endsWith("/chat") && req.body.includes("threads.create")) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.write('data: {"type":"progress_update","text":"one"}\n\n');
+        await sleep(400);
+        res.write('data: {"type":"progress_update","text":"two"}\n\n');
+        res.end();
+        return;
+      }
+      sendJson(res, req.url.includes("missing") ? 404 : 200, {
+        method: req.method,
+        url: req.url,
+        authorization: req.headers.authorization ?? null,
+        cookie: req.headers.cookie ?? null,
+        body: req.body,
+      });
+    });
+    app = await startApp({ BACKEND_URL: backend.url });
+  });
+  afterAll(async () => {
+    await app.close();
+    await backend.close();
+  });
+
+  it("answers /healthz", async () => {
+    expect(await (await fetch(`${app.url}/healthz`)).json()).toEqual({ status: "ok" });
+  });
+
+  it("refuses a token without a session", async () => {
+    const res = await fetch(`${app.url}/api/token`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message: "Sign in first." } });
+  });
+
+  it("signs up, then issues a 15-minute HS256 token for the session's user", async () => {
+    const cookie = await signUp(app, "ann@example.com");
+    const res = await fetch(`${app.url}/api/token`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = (await res.json()) as { token: string; user_id: string; expires_at: number };
+    const { payload, protectedHeader } = await jwtVerify(body.token, new TextEncoder().encode(SECRET), {
+      audience: "todo-api",
+      issuer: app.config.baseUrl,
+      algorithms: ["HS256"],
+    });
+    expect(protectedHeader.alg).toBe("HS256");
+    expect(payload.sub).toBe(body.user_id);
+    expect(payload.email).toBe("ann@example.com");
+    expect(payload.exp).toBe(body.expires_at);
+    expect(payload.exp! - payload.iat!).toBe(900);
+    await expect(jwtVerify(body.token, new TextEncoder().encode(`${SECRET}x`))).rejects.toThrow();
+  });
+
+  it("refuses a cookie-carrying auth call from a foreign origin", async () => {
+    const cookie = await signUp(app, "origin@example.com");
+    const res = await fetch(`${app.url}/api/auth/sign-out`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "http://evil.example", cookie },
+      body: "{}",
+    });
+    expect(res.status).toBe(403);
+    expect((await fetch(`${app.url}/api/token`, { headers: { cookie } })).status).toBe(200);
+  });
+
+  it("proxies JSON calls with method, body and Authorization, but not cookies", async () => {
+    const res = await fetch(`${app.url}/api/u1/chat`, {
+      method: "POST",
+      headers: { authorization: "Bearer abc", "content-type": "application/json", cookie: "secret=1" },
+      body: '{"message":"hi"}',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      method: "POST",
+      url: "/api/u1/chat",
+      authorization: "Bearer abc",
+      cookie: null,
+      body: '{"message":"hi"}',
+    });
+    const tasks = await fetch(`${app.url}/api/u1/tasks?status=pending`, { headers: { authorization: "Bearer t" } });
+    expect(((await tasks.json()) as { url: string }).url).toBe("/api/u1/tasks?status=pending");
+  });
+
+  it("passes the backend's status codes through", async () => {
+    const res = await fetch(`${app.url}/api/missing/tasks`);
+    expect(res.status).toBe(404);
+  });
+
+  it("streams SSE frames as they arrive instead of buffering the response", async () => {
+    const started = Date.now();
+    const res = await fetch(`${app.url}/api/u1/chat`, {
+      method: "POST",
+      headers: { accept: "text/event-stream", "content-type": "application/json" },
+      body: '{"type":"threads.create","params":{}}',
+    });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    expect(res.headers.get("content-encoding")).toBeNull();
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    const firstAt = Date.now() - started;
+    expect(first).toContain('"one"');
+    expect(first).not.toContain('"two"');
+    expect(firstAt).toBeLessThan(350);
+    let rest = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(value);
+    }
+    expect(rest).toContain('"two"');
+  });
+
+  it("serves the web app: assets, and index.html for other paths", async () => {
+    const asset = await fetch(`${app.url}/assets/app-1234.js`);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+    const page = await fetch(`${app.url}/some/deep/link`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>app</title>");
+    expect((await fetch(`${app.url}/api/nothing/here/at/all`)).status).toBe(404);
+  });
+});
+
+describe("server without a backend", () => {
+  let app: Running;
+  afterEach(async () => {
+    await app.close();
+  });
+
+  it("answers 502 with a JSON error when the backend is unreachable", async () => {
+    app = await startApp({ BACKEND_URL: `http://127.0.0.1:${await freePort()}` });
+    const res = await fetch(`${app.url}/api/u1/tasks`);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ error: { code: "backend_unavailable" } });
+  });
+});
+
+describe("server, JWKS tokens", () => {
+  it("issues Better Auth's EdDSA JWT, verifiable with the published JWKS", async () => {
+    const app = await startApp({ AUTH_TOKEN_MODE: "jwks" });
+    try {
+      const cookie = await signUp(app, "jo@example.com");
+      const res = await fetch(`${app.url}/api/token`, { headers: { cookie } });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { token: string; user_id: string; expires_at: number };
+      const jwks = createRemoteJWKSet(new URL(`${app.url}/api/auth/jwks`));
+      const { payload, protectedHeader } = await jwtVerify(body.token, jwks, {
+        audience: "todo-api",
+        issuer: app.config.baseUrl,
+      });
+      expect(protectedHeader.alg).toBe("EdDSA");
+      expect(payload.sub).toBe(body.user_id);
+      expect(payload.exp).toBe(body.expires_at);
+      expect(payload.email).toBe("jo@example.com");
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (!pgUrl) console.log("skipping the PostgreSQL auth-store test: TEST_DATABASE_URL is not set");
+
+describe.skipIf(!pgUrl)("server on PostgreSQL", () => {
+  const dbName = `todo_frontend_test_${process.pid}_${Date.now()}`;
+  let admin: pg.Client;
+  let dbUrl = "";
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: pgUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const u = new URL(pgUrl ?? "");
+    u.pathname = `/${dbName}`;
+    dbUrl = u.toString();
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it("creates Better Auth's tables, keeps accounts across restarts, and migrates idempotently", async () => {
+    const first = await startApp({ DATABASE_URL: dbUrl });
+    let userId = "";
+    try {
+      const cookie = await signUp(first, "pg@example.com");
+      userId = ((await (await fetch(`${first.url}/api/token`, { headers: { cookie } })).json()) as { user_id: string })
+        .user_id;
+    } finally {
+      await first.close();
+    }
+    const check = new pg.Client({ connectionString: dbUrl });
+    await check.connect();
+    try {
+      const { rows } = await check.query<{ id: string }>('SELECT id FROM "user" WHERE email = $1', ["pg@example.com"]);
+      expect(rows).toEqual([{ id: userId }]);
+    } finally {
+      await check.end();
+    }
+    const second = await startApp({ DATABASE_URL: dbUrl });
+    try {
+      const res = await fetch(`${second.url}/api/auth/sign-in/email`, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: second.url },
+        body: JSON.stringify({ email: "pg@example.com", password: "password123" }),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { user: { id: string } }).user.id).toBe(userId);
+    } finally {
+      await second.close();
+    }
+  });
+});
