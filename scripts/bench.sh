@@ -6,10 +6,10 @@
 # PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL names a server where a
 # database is created for the run and dropped after it. Without either, a
 # server started by scripts/pg-start.sh is used when it answers; otherwise the
-# run uses a SQLite file and says so. This script never installs or starts
-# PostgreSQL itself.
+# run uses a SQLite file and says so (BENCH_DATABASE_URL=sqlite forces it).
+# This script never installs or starts PostgreSQL itself.
 #
-# Knobs: BENCH_LEVELS=1,4,16,32  BENCH_TURNS=400 (per level)  BENCH_MCP_CALLS=500
+# Knobs: BENCH_LEVELS=1,4,16,32  BENCH_TURNS=1000 (per level)  BENCH_MCP_CALLS=500
 #        BENCH_BUILD_TIME=1 also times a clean release build (slow: a fresh target dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -18,18 +18,21 @@ pub struct BenchDb {
 }
 
 impl BenchDb {
-    /// `BENCH_DATABASE_URL`, else `TEST_DATABASE_URL`, else SQLite.
+    /// `BENCH_DATABASE_URL`, else `TEST_DATABASE_URL`, else SQLite;
+    /// `BENCH_DATABASE_URL=sqlite` asks for SQLite even when a server is set.
     pub async fn create(backend: &Path) -> anyhow::Result<Self> {
         let admin_url = ["BENCH_DATABASE_URL", "TEST_DATABASE_URL"]
             .iter()
             .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
         let db = match admin_url {
-            Some(admin_url) => Self::postgres(admin_url).await?,
-            None => {
-                println!(
-                    "note: neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set; \
-                     using a SQLite file (run scripts/pg-start.sh for PostgreSQL figures)"
-                );
+            Some(url) if url.trim() != "sqlite" => Self::postgres(url).await?,
+            chosen => {
+                if chosen.is_none() {
+                    println!(
+                        "note: neither BENCH_DATABASE_URL nor TEST_DATABASE_URL is set; \
+                         using a SQLite file (run scripts/pg-start.sh for PostgreSQL figures)"
+                    );
+                }
                 let dir = tempfile::tempdir()?;
                 let url = format!("sqlite://{}", dir.path().join("bench.db").display());
                 Self {

@@ -3,10 +3,11 @@
 //! Figures only: a benchmark reports, it does not pass or fail.
 //!
 //! Settings (environment): BENCH_LEVELS (default "1,4,16,32"), BENCH_TURNS
-//! (turns per level, default 400), BENCH_MCP_CALLS (calls per tool, default
+//! (turns per level, default 1000), BENCH_MCP_CALLS (calls per tool, default
 //! 500), BENCH_BIN_DIR (default: the release binaries cargo built),
 //! BENCH_DATABASE_URL or TEST_DATABASE_URL (a PostgreSQL server where a
-//! database is created for the run; SQLite otherwise).
+//! database is created for the run; SQLite otherwise, or when
+//! BENCH_DATABASE_URL=sqlite).
 
 mod chat;
 mod db;
@@ -59,7 +60,7 @@ impl Settings {
         };
         Ok(Self {
             levels,
-            turns: count("BENCH_TURNS", "400")?,
+            turns: count("BENCH_TURNS", "1000")?,
             mcp_calls: count("BENCH_MCP_CALLS", "500")?,
             bin_dir,
         })
