@@ -30,11 +30,7 @@ impl Application {
                     settings.redacted_database_url()
                 )
             })?;
-        // SQLite is the zero-setup store: ready on start. PostgreSQL is
-        // migrated by `todo-backend migrate` (a Helm hook in Kubernetes).
-        if db.backend_name() == "sqlite" {
-            db.run_migrations().await?;
-        }
+        db.prepare_on_start().await?;
         let verifier = JwtVerifier::from_settings(&settings)?;
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;

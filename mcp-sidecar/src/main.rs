@@ -67,11 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         tracing::info!("migrations applied");
         return Ok(());
     }
-    // SQLite is the zero-setup store: make it ready on start. PostgreSQL is
-    // migrated by the explicit command (a Helm hook in Kubernetes).
-    if db.backend_name() == "sqlite" {
-        db.run_migrations().await?;
-    }
+    db.prepare_on_start().await?;
     let verifier = JwtVerifier::from_settings(&settings)?;
     let server = TodoServer::new(db, verifier);
     let shutdown = CancellationToken::new();

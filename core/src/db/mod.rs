@@ -183,6 +183,16 @@ impl Database {
         Ok(db)
     }
 
+    /// Migrates SQLite, the zero-setup store, so a fresh file is ready to
+    /// serve; PostgreSQL is migrated by the explicit `migrate` command (a Helm
+    /// hook in Kubernetes), never behind an operator's back.
+    pub async fn prepare_on_start(&self) -> Result<(), DbError> {
+        match self {
+            Database::Sqlite(_) => self.run_migrations().await,
+            Database::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Applies the embedded migrations for this backend. Safe to run again
     /// (a no-op) and from several processes at once.
     pub async fn run_migrations(&self) -> Result<(), DbError> {
