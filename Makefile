@@ -5,7 +5,7 @@ CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run build test test-rust test-mcp test-chatkit test-frontend test-e2e lint fmt bench
+.PHONY: help run build test test-bins test-rust test-mcp test-chatkit test-frontend test-e2e lint fmt bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -19,7 +19,11 @@ build: ## Build the Rust binaries (debug)
 test: ## Run every test (needs scripts/setup-debian.sh once on a fresh machine)
 	scripts/test.sh
 
-test-rust: build ## Rust unit and black-box tests
+# The binaries the suites run, built with the tests' feature set (one build, not two).
+test-bins:
+	$(CARGO) test --workspace --no-run
+
+test-rust: test-bins ## Rust unit and black-box tests
 	$(CARGO) test --workspace
 
 $(PY): tests/requirements.txt
@@ -27,7 +31,7 @@ $(PY): tests/requirements.txt
 	$(VENV)/bin/pip install -q -r tests/requirements.txt
 	touch $(PY)
 
-test-mcp: build $(PY) ## The sidecar driven by the Python MCP SDK and the MCP Inspector CLI
+test-mcp: test-bins $(PY) ## The sidecar driven by the Python MCP SDK and the MCP Inspector CLI
 	$(VENV)/bin/pytest -q tests/mcp
 
 lint: ## Formatting and lints

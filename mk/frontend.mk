@@ -10,9 +10,9 @@ frontend-deps: frontend/node_modules/.package-lock.json
 frontend-build: frontend-deps ## Build the web app and its server
 	cd frontend && npm run build
 
-frontend-test: frontend-deps build ## Frontend lint, units, and the browser end-to-end run
+frontend-test: frontend-deps test-bins ## Frontend lint, units, and the browser end-to-end run
 	cd frontend && npm run lint && npm run format:check && npm test
 	cd frontend && TODO_BACKEND_BIN=$(CURDIR)/target/debug/todo-backend npm run e2e
 
-frontend-e2e: frontend-deps build
+frontend-e2e: frontend-deps test-bins
 	cd frontend && TODO_BACKEND_BIN=$(CURDIR)/target/debug/todo-backend npm run e2e
