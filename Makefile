@@ -5,7 +5,7 @@ CARGO ?= cargo
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run build test test-bins test-rust test-mcp test-chatkit test-frontend test-e2e lint fmt bench
+.PHONY: help run build test test-bins test-rust test-mcp lint fmt bench
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
