@@ -111,6 +111,8 @@ async function startBackend(secret: string, frontendUrl: string): Promise<string
     DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${join(work, "todo.db")}`,
     LLM_PROVIDER: "offline",
   };
+  // JWKS mode: the backend verifies Better Auth's own tokens with the frontend's published keys.
+  if (process.env.AUTH_TOKEN_MODE === "jwks") env.AUTH_JWKS_URL = `${frontendUrl}/api/auth/jwks`;
   if (process.env.TODO_MCP_BIN) env.MCP_COMMAND = resolve(repoRoot, process.env.TODO_MCP_BIN);
   const proc = startProcess("backend", bin, [], env, join(shots, "backend.log"));
   procs.push(proc);

@@ -26,7 +26,11 @@ export async function proxy(c: Context, backendUrl: string, upstreamTimeoutMs = 
 
   // The timeout covers connecting and the response head only; a stream may then run as long as it needs.
   const connect = new AbortController();
-  const timer = setTimeout(() => connect.abort(), upstreamTimeoutMs);
+  const deadline = { passed: false };
+  const timer = setTimeout(() => {
+    deadline.passed = true;
+    connect.abort();
+  }, upstreamTimeoutMs);
   const clientGone = c.req.raw.signal;
   const onClientGone = () => connect.abort();
   clientGone.addEventListener("abort", onClientGone);
@@ -36,7 +40,9 @@ export async function proxy(c: Context, backendUrl: string, upstreamTimeoutMs = 
     upstream = await fetch(target, { method, headers, body, signal: connect.signal, redirect: "manual" });
   } catch (err) {
     clientGone.removeEventListener("abort", onClientGone);
-    const reason = connect.signal.aborted ? "did not answer in time" : "is unreachable";
+    // The browser went away first (a reload, a superseded request): nobody to answer.
+    if (clientGone.aborted && !deadline.passed) return new Response(null, { status: 499 });
+    const reason = deadline.passed ? "did not answer in time" : "is unreachable";
     console.error(`proxy ${method} ${incoming.pathname}: backend ${reason}: ${describe(err)}`);
     return c.json(errorBody("backend_unavailable", `The task service ${reason}. Try again shortly.`), 502);
   } finally {
