@@ -12,7 +12,7 @@ frontend-build: frontend-deps ## Build the web app and its server
 
 frontend-test: frontend-deps test-bins ## Frontend lint, units, and the browser end-to-end run
 	cd frontend && npm run lint && npm run format:check && npm test
-	cd frontend && TODO_BACKEND_BIN=$(CURDIR)/target/debug/todo-backend npm run e2e
+	cd frontend && E2E_REQUIRED=1 TODO_BACKEND_BIN=$(CURDIR)/target/debug/todo-backend npm run e2e
 
 frontend-e2e: frontend-deps test-bins
-	cd frontend && TODO_BACKEND_BIN=$(CURDIR)/target/debug/todo-backend npm run e2e
+	cd frontend && E2E_REQUIRED=1 TODO_BACKEND_BIN=$(CURDIR)/target/debug/todo-backend npm run e2e
