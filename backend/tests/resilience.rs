@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::app::{Store, TestApp, send_signal};
-use todo_core::db::conversations;
+use todo_core::db::{SortOrder, conversations};
 
 async fn a_conversation_survives_a_restart(store: Store) {
     let mut app = TestApp::spawn(db_or_skip!(store)).await;
@@ -69,6 +69,17 @@ async fn a_dead_sidecar_costs_one_clean_503_at_most(store: Store) {
         failures <= 1,
         "{failures} failed turns after the sidecar died"
     );
+    // A failed turn leaves nothing behind: every stored conversation is a whole turn.
+    let (stored, _) = conversations::list(&app.db.db, "alice", 50, SortOrder::Asc, None)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2, "one per successful turn");
+    for c in stored {
+        let messages = conversations::history(&app.db.db, "alice", c.id, 10)
+            .await
+            .unwrap();
+        assert_eq!(messages.len(), 2);
+    }
     let new_pid = app.sidecar_pid().expect("a new sidecar was spawned");
     assert_ne!(new_pid, pid);
     let ready = app

@@ -240,6 +240,16 @@ db_test!(message_pages_and_retry_truncation, |t| {
             .unwrap(),
         0
     );
+
+    // One message goes, the others stay; another user's cannot be touched.
+    assert!(!conv::delete_message(db, BOB, ids[1]).await.unwrap());
+    assert!(conv::delete_message(db, ALICE, ids[1]).await.unwrap());
+    assert!(!conv::delete_message(db, ALICE, ids[1]).await.unwrap());
+    let left = conv::history(db, ALICE, c.id, 100).await.unwrap();
+    assert_eq!(
+        left.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![ids[0], ids[2]]
+    );
 });
 
 db_test!(conversation_pages_by_updated_at, |t| {

@@ -167,7 +167,7 @@ async fn undo_user_message(
             .await
             .map(|_| ())
     } else {
-        conversations::delete_messages_after(db, &user.user_id, conversation.id, message.id - 1)
+        conversations::delete_message(db, &user.user_id, message.id)
             .await
             .map(|_| ())
     };

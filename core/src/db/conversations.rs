@@ -294,6 +294,25 @@ pub async fn delete_messages_after(
     Ok(n)
 }
 
+/// Deletes one of the user's messages (a turn that failed takes back its own
+/// message without touching anything written after it); false if absent.
+pub async fn delete_message(
+    db: &Database,
+    user_id: &str,
+    message_id: i64,
+) -> Result<bool, DbError> {
+    let n = with_conn!(db, |conn| {
+        diesel::delete(
+            messages::table
+                .filter(messages::id.eq(message_id))
+                .filter(messages::user_id.eq(user_id)),
+        )
+        .execute(conn)
+        .await?
+    });
+    Ok(n > 0)
+}
+
 /// One message of the user's, or None.
 pub async fn get_message(
     db: &Database,
