@@ -21,7 +21,7 @@ test: ## Run every test (needs scripts/setup-debian.sh once on a fresh machine)
 
 # The binaries the suites run, built with the tests' feature set (one build, not two).
 test-bins:
-	$(CARGO) test --workspace --no-run
+	$(CARGO) build --workspace --bins --tests
 
 test-rust: test-bins ## Rust unit and black-box tests
 	$(CARGO) test --workspace

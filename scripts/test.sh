@@ -9,9 +9,9 @@ stage() { printf '\n=== %s\n' "$*"; }
 timed() { local t=$(date +%s); "$@"; echo "--- $* took $(( $(date +%s) - t )) s"; }
 
 stage "Rust: unit and black-box tests (SQLite and PostgreSQL)"
-# --no-run first builds the binaries with the test feature set, so the
-# suites below (which run target/debug/todo-*) reuse them instead of a second build.
-timed cargo test --workspace --no-run
+# Binaries and tests in one build (one feature set): `cargo test` and the
+# suites below, which run target/debug/todo-*, reuse it instead of building twice.
+timed cargo build --workspace --bins --tests
 timed cargo test --workspace
 
 stage "MCP sidecar with the Python SDK and the MCP Inspector CLI; ChatKit conformance"
