@@ -30,3 +30,4 @@ timed scripts/deploy/tools.sh
 timed scripts/deploy/chart-check.sh
 timed scripts/deploy/base-images.sh debian distroless-cc
 timed scripts/deploy/pod-test.sh
+timed scripts/deploy/frontend-smoke.sh
