@@ -25,8 +25,9 @@ trap cleanup EXIT INT TERM
 
 target/release/todo-backend &
 pids+=($!)
+ready() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$1" 2>/dev/null; }
 for _ in $(seq 1 100); do
-  curl -fsS "http://$HOST:$PORT/readyz" >/dev/null 2>&1 && break
+  ready "http://$HOST:$PORT/readyz" && break
   sleep 0.2
 done
 
