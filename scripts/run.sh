@@ -34,7 +34,8 @@ done
 if [ -d frontend ]; then
   echo "run: building the web frontend…"
   (cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund --silent; } && npm run --silent build)
-  (cd frontend && PORT="$FRONTEND_PORT" HOST=127.0.0.1 BACKEND_URL="http://$HOST:$PORT" \
+  backend_url="http://$HOST:$PORT"
+  (cd frontend && PORT="$FRONTEND_PORT" HOST=127.0.0.1 BACKEND_URL="$backend_url" \
     BETTER_AUTH_URL="http://127.0.0.1:$FRONTEND_PORT" npm run --silent start) &
   pids+=($!)
   echo
