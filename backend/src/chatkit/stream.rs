@@ -211,14 +211,12 @@ async fn run(state: &AppState, user: &AuthUser, turn: Turn, tx: &UnboundedSender
 
     let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
     let forward = async {
-        while let Some(event) = progress_rx.recv().await {
-            if let TurnEvent::ToolStarted { name } = event {
-                let (icon, text) = progress_of(&name);
-                send(Event::Progress {
-                    icon: Some(icon),
-                    text,
-                });
-            }
+        while let Some(TurnEvent::ToolStarted { name }) = progress_rx.recv().await {
+            let (icon, text) = progress_of(&name);
+            send(Event::Progress {
+                icon: Some(icon),
+                text,
+            });
         }
     };
     let answering = chat::answer(

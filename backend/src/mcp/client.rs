@@ -51,10 +51,6 @@ impl McpClient {
         }
     }
 
-    pub fn target(&self) -> &McpTarget {
-        &self.target
-    }
-
     /// The live connection's peer, connecting (or reconnecting) first if needed.
     async fn peer(&self) -> Result<Peer<RoleClient>, McpError> {
         let mut slot = self.connection.lock().await;

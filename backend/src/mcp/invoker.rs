@@ -13,7 +13,6 @@ use crate::agent::{ToolCallRecord, ToolInvoker, ToolOutcome, ToolsUnavailable};
 #[derive(Debug, Clone, PartialEq)]
 pub enum TurnEvent {
     ToolStarted { name: String },
-    ToolFinished { name: String, is_error: bool },
 }
 
 pub struct McpToolInvoker<'a> {
@@ -70,10 +69,6 @@ impl ToolInvoker for McpToolInvoker<'_> {
             ToolOutcome::Ok(value) => (value.clone(), false),
             ToolOutcome::Refused(message) => (Value::String(message.clone()), true),
         };
-        self.emit(TurnEvent::ToolFinished {
-            name: name.into(),
-            is_error,
-        });
         self.records.push(ToolCallRecord {
             name: name.into(),
             arguments: Value::Object(arguments),
