@@ -20,17 +20,14 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates SQLite, binds `HOST:PORT` (port 0 picks a free one).
+    /// Opens the database, binds `HOST:PORT` (port 0 picks a free one).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = Database::connect(&settings.database_url, settings.database_max_connections)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database ({})",
-                    settings.redacted_database_url()
-                )
-            })?;
-        db.prepare_on_start().await?;
+        let db = Database::open(&settings).await.with_context(|| {
+            format!(
+                "cannot open the database ({})",
+                settings.redacted_database_url()
+            )
+        })?;
         let verifier = JwtVerifier::from_settings(&settings)?;
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;

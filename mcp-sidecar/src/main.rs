@@ -54,20 +54,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return healthcheck(url).await;
     }
     let settings = Settings::load()?;
-    let db = Database::connect(&settings.database_url, settings.database_max_connections)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot open the database ({})",
-                settings.redacted_database_url()
-            )
-        })?;
+    let db = Database::open(&settings).await.with_context(|| {
+        format!(
+            "cannot open the database ({})",
+            settings.redacted_database_url()
+        )
+    })?;
     if let Some(Command::Migrate) = cli.command {
         db.run_migrations().await?;
         tracing::info!("migrations applied");
         return Ok(());
     }
-    db.prepare_on_start().await?;
     let verifier = JwtVerifier::from_settings(&settings)?;
     let server = TodoServer::new(db, verifier);
     let shutdown = CancellationToken::new();

@@ -183,6 +183,14 @@ impl Database {
         Ok(db)
     }
 
+    /// The store a service runs on: `DATABASE_URL` with the configured pool
+    /// size, SQLite migrated so a fresh file is ready to serve.
+    pub async fn open(settings: &crate::config::Settings) -> Result<Self, DbError> {
+        let db = Self::connect(&settings.database_url, settings.database_max_connections).await?;
+        db.prepare_on_start().await?;
+        Ok(db)
+    }
+
     /// Migrates SQLite, the zero-setup store, so a fresh file is ready to
     /// serve; PostgreSQL is migrated by the explicit `migrate` command (a Helm
     /// hook in Kubernetes), never behind an operator's back.
