@@ -4,7 +4,7 @@ mod support;
 
 use serde_json::{Value, json};
 use support::app::{Store, TestApp};
-use todo_core::db::{SortOrder, StatusFilter, conversations, tasks};
+use todo_core::db::{Role, SortOrder, StatusFilter, conversations, tasks};
 
 fn calls(body: &Value) -> Vec<(String, Value)> {
     body["tool_calls"]
@@ -93,8 +93,8 @@ async fn manages_tasks_in_plain_english(store: Store) {
         .await
         .unwrap();
     assert_eq!(history.len(), 12);
-    assert!(history.iter().step_by(2).all(|m| m.role == "user"));
-    let stored: Value = serde_json::from_str(history[1].tool_calls.as_deref().unwrap()).unwrap();
+    assert!(history.iter().step_by(2).all(|m| m.role == Role::User));
+    let stored: Value = serde_json::to_value(&history[1].tool_calls).unwrap();
     assert_eq!(stored[0]["name"], "add_task");
 }
 

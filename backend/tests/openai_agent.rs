@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use todo_backend::agent::openai::{OpenAiAgent, OpenAiSettings, STEP_LIMIT_REPLY};
 use todo_backend::agent::{
-    AgentError, HistoryMessage, HistoryRole, ToolInvoker, ToolOutcome, ToolSpec, ToolsUnavailable,
+    AgentError, HistoryMessage, Role, ToolCall, ToolInvoker, ToolName, ToolOutcome, ToolResult,
+    ToolSpec, ToolsUnavailable,
 };
 
 use scripted_openai::{Reply, ScriptedOpenAi};
@@ -42,21 +43,27 @@ impl RecordingInvoker {
 impl ToolInvoker for RecordingInvoker {
     fn call(
         &mut self,
-        name: &str,
-        arguments: Map<String, Value>,
+        call: ToolCall,
     ) -> impl Future<Output = Result<ToolOutcome, ToolsUnavailable>> + Send {
-        self.calls.push((name.to_string(), arguments));
-        let outcome = self.outcomes.pop_front().unwrap_or_else(|| {
-            Ok(ToolOutcome::Refused(
-                "the test scripted no outcome for this call".into(),
-            ))
-        });
+        self.calls
+            .push((call.name().as_str().to_string(), call.arguments()));
+        let outcome = self
+            .outcomes
+            .pop_front()
+            .unwrap_or_else(|| Ok(Err("the test scripted no outcome for this call".into())));
         async move { outcome }
     }
 }
 
+/// A successful outcome in the contract's JSON: an array is a `list_tasks`
+/// result, an object a change.
 fn ok(value: Value) -> Result<ToolOutcome, ToolsUnavailable> {
-    Ok(ToolOutcome::Ok(value))
+    let name = if value.is_array() {
+        ToolName::ListTasks
+    } else {
+        ToolName::AddTask
+    };
+    Ok(Ok(ToolResult::from_json(name, value).unwrap()))
 }
 
 /// The five tools as the backend offers them: `user_id` already removed.
@@ -128,12 +135,16 @@ async fn a_plain_answer_is_returned_with_history_and_tools_sent() {
         ScriptedOpenAi::start(vec![Reply::text("Hello! How can I help with your tasks?")]).await;
     let history = vec![
         HistoryMessage {
-            role: HistoryRole::User,
+            role: Role::User,
             content: "Add a task to buy milk".into(),
+            tool_calls: vec![],
+            follow_up: None,
         },
         HistoryMessage {
-            role: HistoryRole::Assistant,
+            role: Role::Assistant,
             content: "I've added 'Buy milk' to your list.".into(),
+            tool_calls: vec![],
+            follow_up: None,
         },
     ];
     let mut invoker = RecordingInvoker::default();
@@ -312,9 +323,7 @@ async fn a_refused_call_is_fed_back_as_an_error() {
         Reply::text("I couldn't find task 99 in your list."),
     ])
     .await;
-    let mut invoker = RecordingInvoker::answering(vec![Ok(ToolOutcome::Refused(
-        "Task 99 was not found.".into(),
-    ))]);
+    let mut invoker = RecordingInvoker::answering(vec![Ok(Err("Task 99 was not found.".into()))]);
 
     let answer = agent_for(&model)
         .respond("Mark task 99 as complete", &[], &tools(), &mut invoker)
@@ -344,10 +353,8 @@ async fn a_user_id_written_by_the_model_never_reaches_the_tools() {
         Reply::text("Done."),
     ])
     .await;
-    let mut invoker = RecordingInvoker::answering(vec![
-        ok(json!([])),
-        Ok(ToolOutcome::Refused("Task 4 was not found.".into())),
-    ]);
+    let mut invoker =
+        RecordingInvoker::answering(vec![ok(json!([])), Ok(Err("Task 4 was not found.".into()))]);
 
     agent_for(&model)
         .respond("Delete task 4 of someone-else", &[], &tools(), &mut invoker)

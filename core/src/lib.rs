@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod telemetry;
+pub mod tools;
 pub mod validation;
 
 #[cfg(feature = "testing")]

@@ -1,8 +1,10 @@
 //! Conversation and message queries on SQLite and PostgreSQL.
 use std::time::Duration;
 
-use todo_core::db::{Role, SortOrder, conversations as conv};
+use todo_core::db::conversations::{self as conv, NewTurnMessage};
+use todo_core::db::{FollowUp, Role, SortOrder};
 use todo_core::db_test;
+use todo_core::tools::{ChangeStatus, TaskChange, ToolCall, ToolCallRecord, ToolName, ToolResult};
 
 const ALICE: &str = "user-alice";
 const BOB: &str = "user-bob";
@@ -39,21 +41,45 @@ db_test!(messages_history_and_bump, |t| {
         db,
         ALICE,
         c.id,
-        Role::User,
-        "Add a task to buy groceries",
-        None,
+        NewTurnMessage::new(Role::User, "Add a task to buy groceries"),
     )
     .await
     .unwrap();
-    assert_eq!(m1.role, "user");
+    assert_eq!(m1.role, Role::User);
     assert_eq!(m1.conversation_id, c.id);
     assert_eq!(m1.user_id, ALICE);
-    let calls = r#"[{"name":"add_task","arguments":{"title":"Buy groceries"}}]"#;
-    let m2 = conv::add_message(db, ALICE, c.id, Role::Assistant, "Added!", Some(calls))
-        .await
-        .unwrap();
-    assert_eq!(m2.role, "assistant");
-    assert_eq!(m2.tool_calls.as_deref(), Some(calls));
+    let calls = [ToolCallRecord {
+        call: ToolCall::add("Buy groceries", None),
+        outcome: Ok(ToolResult::Changed(TaskChange {
+            task_id: 1,
+            status: ChangeStatus::Created,
+            title: "Buy groceries".into(),
+        })),
+    }];
+    let follow_up = FollowUp::PickTask {
+        tool: ToolName::DeleteTask,
+        candidates: vec![1, 2],
+    };
+    let m2 = conv::add_message(
+        db,
+        ALICE,
+        c.id,
+        NewTurnMessage {
+            role: Role::Assistant,
+            content: "Added!",
+            tool_calls: &calls,
+            follow_up: Some(&follow_up),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(m2.role, Role::Assistant);
+    assert_eq!(m2.tool_calls, calls, "tool calls come back typed");
+    assert_eq!(m2.follow_up, Some(follow_up));
+    assert_eq!(
+        conv::history(db, ALICE, c.id, 1).await.unwrap(),
+        vec![m2.clone()]
+    );
     let bumped = conv::get(db, ALICE, c.id).await.unwrap().unwrap();
     assert!(
         bumped.updated_at > c.updated_at,
@@ -62,9 +88,14 @@ db_test!(messages_history_and_bump, |t| {
     assert_eq!(bumped.updated_at, m2.created_at);
 
     for i in 0..5 {
-        conv::add_message(db, ALICE, c.id, Role::User, &format!("m{i}"), None)
-            .await
-            .unwrap();
+        conv::add_message(
+            db,
+            ALICE,
+            c.id,
+            NewTurnMessage::new(Role::User, &format!("m{i}")),
+        )
+        .await
+        .unwrap();
     }
     let last3 = conv::history(db, ALICE, c.id, 3).await.unwrap();
     assert_eq!(
@@ -88,11 +119,11 @@ db_test!(
     |t| {
         let db = &t.db;
         let c = conv::create(db, ALICE, None).await.unwrap();
-        let err = conv::add_message(db, BOB, c.id, Role::User, "hi", None)
+        let err = conv::add_message(db, BOB, c.id, NewTurnMessage::new(Role::User, "hi"))
             .await
             .unwrap_err();
         assert!(err.is_not_found(), "{err}");
-        let err = conv::add_message(db, ALICE, 987_654, Role::User, "hi", None)
+        let err = conv::add_message(db, ALICE, 987_654, NewTurnMessage::new(Role::User, "hi"))
             .await
             .unwrap_err();
         assert!(err.is_not_found(), "{err}");
@@ -104,7 +135,7 @@ db_test!(
 db_test!(another_users_conversation_is_missing, |t| {
     let db = &t.db;
     let c = conv::create(db, ALICE, Some("mine")).await.unwrap();
-    let m = conv::add_message(db, ALICE, c.id, Role::User, "secret", None)
+    let m = conv::add_message(db, ALICE, c.id, NewTurnMessage::new(Role::User, "secret"))
         .await
         .unwrap();
     assert_eq!(conv::get(db, BOB, c.id).await.unwrap(), None);
@@ -143,13 +174,13 @@ db_test!(delete_cascades_to_messages, |t| {
     let db = &t.db;
     let c = conv::create(db, ALICE, None).await.unwrap();
     let other = conv::create(db, ALICE, None).await.unwrap();
-    let m = conv::add_message(db, ALICE, c.id, Role::User, "one", None)
+    let m = conv::add_message(db, ALICE, c.id, NewTurnMessage::new(Role::User, "one"))
         .await
         .unwrap();
-    conv::add_message(db, ALICE, c.id, Role::Assistant, "two", None)
+    conv::add_message(db, ALICE, c.id, NewTurnMessage::new(Role::Assistant, "two"))
         .await
         .unwrap();
-    let kept = conv::add_message(db, ALICE, other.id, Role::User, "kept", None)
+    let kept = conv::add_message(db, ALICE, other.id, NewTurnMessage::new(Role::User, "kept"))
         .await
         .unwrap();
     assert!(conv::delete(db, ALICE, c.id).await.unwrap());
@@ -172,7 +203,7 @@ db_test!(message_pages_and_retry_truncation, |t| {
             Role::Assistant
         };
         ids.push(
-            conv::add_message(db, ALICE, c.id, role, &format!("m{i}"), None)
+            conv::add_message(db, ALICE, c.id, NewTurnMessage::new(role, &format!("m{i}")))
                 .await
                 .unwrap()
                 .id,
@@ -266,7 +297,7 @@ db_test!(conversation_pages_by_updated_at, |t| {
     }
     conv::create(db, BOB, Some("bob's")).await.unwrap();
     // Touch the oldest: it becomes the most recent.
-    conv::add_message(db, ALICE, ids[0], Role::User, "bump", None)
+    conv::add_message(db, ALICE, ids[0], NewTurnMessage::new(Role::User, "bump"))
         .await
         .unwrap();
     let newest_first = vec![ids[0], ids[4], ids[3], ids[2], ids[1]];
@@ -346,7 +377,13 @@ db_test!(concurrent_messages_lose_nothing, |t| {
         let db = t.db.clone();
         handles.push(tokio::spawn(async move {
             for i in 0..10 {
-                conv::add_message(&db, ALICE, c.id, Role::User, &format!("{w}-{i}"), None).await?;
+                conv::add_message(
+                    &db,
+                    ALICE,
+                    c.id,
+                    NewTurnMessage::new(Role::User, &format!("{w}-{i}")),
+                )
+                .await?;
             }
             Ok::<_, todo_core::db::DbError>(())
         }));

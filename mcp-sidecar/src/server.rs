@@ -7,12 +7,13 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
-use serde_json::{Value, json};
 use todo_core::auth::JwtVerifier;
 use todo_core::db::Database;
 
 use crate::identity;
-use crate::tools::{Call, TOOLS, ToolError};
+use todo_core::tools::ToolResult;
+
+use crate::tools::{Call, CallError, TOOLS};
 
 /// Cheap to clone: one per MCP session shares the pool and the key cache.
 #[derive(Clone)]
@@ -47,18 +48,18 @@ impl TodoServer {
             }
             Err(e) => return Ok(tool_error(&e.to_string())),
         };
-        if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, call.user_id()).await {
+        if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, &call.user_id).await {
             return Ok(tool_error(&message));
         }
         match call.run(&self.db).await {
-            Ok(value) => Ok(success(value)),
-            Err(ToolError::Storage(e)) => {
+            Ok(result) => Ok(success(&result)),
+            Err(CallError::Storage(e)) => {
                 tracing::error!(tool = name, error = %e, "tool failed on storage");
                 Ok(tool_error(
                     "the task store is unavailable right now; please try again",
                 ))
             }
-            Err(e) => Ok(tool_error(&e.to_string())),
+            Err(CallError::Refused(e)) => Ok(tool_error(&e.to_string())),
         }
     }
 }
@@ -66,15 +67,10 @@ impl TodoServer {
 /// Text content is the contract's JSON; structured content is the same, with
 /// the `list_tasks` array wrapped in `{"tasks": …}` because MCP structured
 /// content must be an object.
-fn success(value: Value) -> CallToolResult {
-    let text = value.to_string();
-    let structured = match value {
-        Value::Array(_) => json!({ "tasks": value }),
-        other => other,
-    };
-    let mut result = CallToolResult::structured(structured);
-    result.content = vec![ContentBlock::text(text)];
-    result
+fn success(result: &ToolResult) -> CallToolResult {
+    let mut answer = CallToolResult::structured(result.to_structured());
+    answer.content = vec![ContentBlock::text(result.to_json().to_string())];
+    answer
 }
 
 fn tool_error(message: &str) -> CallToolResult {

@@ -4,22 +4,12 @@
 use std::sync::{Arc, LazyLock};
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
-use serde::Deserialize;
 use serde_json::{Value, json};
-use todo_core::db::{Database, DbError, StatusFilter, Task, tasks};
+use todo_core::db::{Database, DbError, Task, tasks};
+use todo_core::tools::{
+    ChangeStatus, TaskChange, TaskItem, ToolCall, ToolError, ToolName, ToolResult, USER_ID,
+};
 use todo_core::validation;
-
-/// Why a tool call did not do what it was asked. Shown to the caller as
-/// `isError: true` with the message as text.
-#[derive(Debug, thiserror::Error)]
-pub enum ToolError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("Task {0} not found.")]
-    NotFound(i64),
-    #[error("storage error: {0}")]
-    Storage(#[from] DbError),
-}
 
 fn schema(value: Value) -> Arc<JsonObject> {
     match value {
@@ -40,7 +30,7 @@ fn task_result_schema(status: &str) -> Arc<JsonObject> {
     }))
 }
 
-const USER_ID: &str = "The id of the user the task belongs to.";
+const USER_ID_HELP: &str = "The id of the user the task belongs to.";
 
 /// The tool list, built once.
 pub static TOOLS: LazyLock<Vec<Tool>> = LazyLock::new(|| {
@@ -54,12 +44,12 @@ pub static TOOLS: LazyLock<Vec<Tool>> = LazyLock::new(|| {
     };
     vec![
         Tool::new(
-            "add_task",
+            ToolName::AddTask.as_str(),
             "Create a new task for the user.",
             schema(json!({
                 "type": "object",
                 "properties": {
-                    "user_id": {"type": "string", "description": USER_ID},
+                    "user_id": {"type": "string", "description": USER_ID_HELP},
                     "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Short title of the task."},
                     "description": {"type": "string", "maxLength": 1000, "description": "Optional details."},
                 },
@@ -70,12 +60,12 @@ pub static TOOLS: LazyLock<Vec<Tool>> = LazyLock::new(|| {
         .with_raw_output_schema(task_result_schema("created"))
         .with_annotations(annotate(false, false, false)),
         Tool::new(
-            "list_tasks",
+            ToolName::ListTasks.as_str(),
             "List the user's tasks, optionally only pending or only completed ones.",
             schema(json!({
                 "type": "object",
                 "properties": {
-                    "user_id": {"type": "string", "description": USER_ID},
+                    "user_id": {"type": "string", "description": USER_ID_HELP},
                     "status": {"type": "string", "enum": ["all", "pending", "completed"], "default": "all", "description": "Which tasks to list."},
                 },
                 "required": ["user_id"],
@@ -103,26 +93,26 @@ pub static TOOLS: LazyLock<Vec<Tool>> = LazyLock::new(|| {
         })))
         .with_annotations(annotate(true, false, true)),
         Tool::new(
-            "complete_task",
+            ToolName::CompleteTask.as_str(),
             "Mark one of the user's tasks as completed.",
             id_schema(),
         )
         .with_raw_output_schema(task_result_schema("completed"))
         .with_annotations(annotate(false, false, true)),
         Tool::new(
-            "delete_task",
+            ToolName::DeleteTask.as_str(),
             "Delete one of the user's tasks.",
             id_schema(),
         )
         .with_raw_output_schema(task_result_schema("deleted"))
         .with_annotations(annotate(false, true, false)),
         Tool::new(
-            "update_task",
+            ToolName::UpdateTask.as_str(),
             "Change the title and/or the description of one of the user's tasks.",
             schema(json!({
                 "type": "object",
                 "properties": {
-                    "user_id": {"type": "string", "description": USER_ID},
+                    "user_id": {"type": "string", "description": USER_ID_HELP},
                     "task_id": {"type": "integer", "description": "The id of the task."},
                     "title": {"type": "string", "minLength": 1, "maxLength": 200, "description": "The new title."},
                     "description": {"type": "string", "maxLength": 1000, "description": "The new description (empty to clear it)."},
@@ -140,7 +130,7 @@ fn id_schema() -> Arc<JsonObject> {
     schema(json!({
         "type": "object",
         "properties": {
-            "user_id": {"type": "string", "description": USER_ID},
+            "user_id": {"type": "string", "description": USER_ID_HELP},
             "task_id": {"type": "integer", "description": "The id of the task."},
         },
         "required": ["user_id", "task_id"],
@@ -148,143 +138,168 @@ fn id_schema() -> Arc<JsonObject> {
     }))
 }
 
-/// A parsed, type-checked tool call.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "tool", rename_all = "snake_case")]
-pub enum Call {
-    AddTask(AddTask),
-    ListTasks(ListTasks),
-    CompleteTask(TaskRef),
-    DeleteTask(TaskRef),
-    UpdateTask(UpdateTask),
+/// A parsed, type-checked call for one user.
+#[derive(Debug)]
+pub struct Call {
+    pub user_id: String,
+    pub call: ToolCall,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AddTask {
-    pub user_id: String,
-    pub title: String,
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ListTasks {
-    pub user_id: String,
-    pub status: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TaskRef {
-    pub user_id: String,
-    pub task_id: i64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateTask {
-    pub user_id: String,
-    pub task_id: i64,
-    pub title: Option<String>,
-    pub description: Option<String>,
+/// Why a call failed: the tool's refusal, or storage trouble (logged, and
+/// shown to the caller without details).
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Refused(#[from] ToolError),
+    #[error("storage error")]
+    Storage(#[from] DbError),
 }
 
 impl Call {
     /// Type-checks the arguments of tool `name`. `Ok(None)`: no such tool.
-    pub fn parse(name: &str, arguments: JsonObject) -> Result<Option<Call>, ToolError> {
-        fn de<T: serde::de::DeserializeOwned>(args: JsonObject) -> Result<T, ToolError> {
-            serde_json::from_value(Value::Object(args))
-                .map_err(|e| ToolError::Invalid(format!("invalid arguments: {e}")))
+    pub fn parse(name: &str, mut arguments: JsonObject) -> Result<Option<Call>, ToolError> {
+        if name.parse::<ToolName>().is_err() {
+            return Ok(None);
         }
-        Ok(Some(match name {
-            "add_task" => Call::AddTask(de(arguments)?),
-            "list_tasks" => Call::ListTasks(de(arguments)?),
-            "complete_task" => Call::CompleteTask(de(arguments)?),
-            "delete_task" => Call::DeleteTask(de(arguments)?),
-            "update_task" => Call::UpdateTask(de(arguments)?),
-            _ => return Ok(None),
-        }))
+        let user_id = match arguments.remove(USER_ID) {
+            Some(Value::String(user_id)) => user_id,
+            Some(_) => {
+                return Err(ToolError::Invalid(
+                    "invalid arguments: user_id must be a string".into(),
+                ));
+            }
+            None => {
+                return Err(ToolError::Invalid(
+                    "invalid arguments: missing field `user_id`".into(),
+                ));
+            }
+        };
+        let call = ToolCall::parse(name, arguments)?;
+        Ok(Some(Call { user_id, call }))
     }
 
-    pub fn user_id(&self) -> &str {
-        match self {
-            Call::AddTask(a) => &a.user_id,
-            Call::ListTasks(a) => &a.user_id,
-            Call::CompleteTask(a) | Call::DeleteTask(a) => &a.user_id,
-            Call::UpdateTask(a) => &a.user_id,
-        }
-    }
-
-    /// Runs the call for its (already authorized) user. Returns the
-    /// contract's result: an object, or an array for `list_tasks`.
-    pub async fn run(self, db: &Database) -> Result<Value, ToolError> {
-        match self {
-            Call::AddTask(a) => {
+    /// Runs the call for its (already authorized) user.
+    pub async fn run(self, db: &Database) -> Result<ToolResult, CallError> {
+        let user_id = self.user_id.as_str();
+        let changed = |task: Task, status| {
+            ToolResult::Changed(TaskChange {
+                task_id: task.id,
+                status,
+                title: task.title,
+            })
+        };
+        Ok(match self.call {
+            ToolCall::AddTask(a) => {
                 let title = validation::title(&a.title).map_err(ToolError::Invalid)?;
-                let description = match a.description.as_deref() {
-                    Some(d) => Some(validation::description(d).map_err(ToolError::Invalid)?),
-                    None => None,
-                };
-                let description = description.filter(|d| !d.is_empty());
-                let task = tasks::add(db, &a.user_id, &title, description.as_deref()).await?;
-                Ok(outcome(&task, "created"))
+                let description = optional(a.description.as_deref(), validation::description)?
+                    .filter(|d| !d.is_empty());
+                let task = tasks::add(db, user_id, &title, description.as_deref()).await?;
+                changed(task, ChangeStatus::Created)
             }
-            Call::ListTasks(a) => {
-                let status: StatusFilter = a
-                    .status
-                    .as_deref()
-                    .unwrap_or("all")
-                    .parse()
-                    .map_err(ToolError::Invalid)?;
-                let list = tasks::list(db, &a.user_id, status).await?;
-                Ok(Value::Array(list.iter().map(list_item).collect()))
+            ToolCall::ListTasks(a) => {
+                let list = tasks::list(db, user_id, a.status).await?;
+                ToolResult::Listed(
+                    list.into_iter()
+                        .map(|t| TaskItem {
+                            id: t.id,
+                            title: t.title,
+                            completed: t.completed,
+                            description: t.description,
+                        })
+                        .collect(),
+                )
             }
-            Call::CompleteTask(a) => tasks::complete(db, &a.user_id, a.task_id)
+            ToolCall::CompleteTask(a) => tasks::complete(db, user_id, a.task_id)
                 .await?
-                .map(|t| outcome(&t, "completed"))
-                .ok_or(ToolError::NotFound(a.task_id)),
-            Call::DeleteTask(a) => tasks::delete(db, &a.user_id, a.task_id)
+                .map(|t| changed(t, ChangeStatus::Completed))
+                .ok_or(ToolError::NotFound(a.task_id))?,
+            ToolCall::DeleteTask(a) => tasks::delete(db, user_id, a.task_id)
                 .await?
-                .map(|t| outcome(&t, "deleted"))
-                .ok_or(ToolError::NotFound(a.task_id)),
-            Call::UpdateTask(a) => {
+                .map(|t| changed(t, ChangeStatus::Deleted))
+                .ok_or(ToolError::NotFound(a.task_id))?,
+            ToolCall::UpdateTask(a) => {
                 if a.title.is_none() && a.description.is_none() {
                     return Err(ToolError::Invalid(
                         "nothing to update: give a new title and/or description".into(),
-                    ));
+                    )
+                    .into());
                 }
-                let title = match a.title.as_deref() {
-                    Some(t) => Some(validation::title(t).map_err(ToolError::Invalid)?),
-                    None => None,
-                };
-                let description = match a.description.as_deref() {
-                    Some(d) => Some(validation::description(d).map_err(ToolError::Invalid)?),
-                    None => None,
-                };
+                let title = optional(a.title.as_deref(), validation::title)?;
+                let description = optional(a.description.as_deref(), validation::description)?;
                 tasks::update(
                     db,
-                    &a.user_id,
+                    user_id,
                     a.task_id,
                     title.as_deref(),
                     description.as_deref(),
                 )
                 .await?
-                .map(|t| outcome(&t, "updated"))
-                .ok_or(ToolError::NotFound(a.task_id))
+                .map(|t| changed(t, ChangeStatus::Updated))
+                .ok_or(ToolError::NotFound(a.task_id))?
             }
+        })
+    }
+}
+
+/// Validates an optional text argument.
+fn optional(
+    value: Option<&str>,
+    check: fn(&str) -> Result<String, String>,
+) -> Result<Option<String>, ToolError> {
+    value.map(check).transpose().map_err(ToolError::Invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+
+    /// A value of the schema property's type.
+    fn sample(property: &Value) -> Value {
+        if let Some(options) = property.get("enum").and_then(Value::as_array) {
+            return options[0].clone();
+        }
+        match property["type"].as_str() {
+            Some("integer") => json!(1),
+            _ => json!("x"),
         }
     }
-}
 
-fn outcome(task: &Task, status: &str) -> Value {
-    json!({"task_id": task.id, "status": status, "title": task.title})
-}
-
-fn list_item(task: &Task) -> Value {
-    let mut item = json!({"id": task.id, "title": task.title, "completed": task.completed});
-    if let Some(d) = &task.description {
-        item["description"] = json!(d);
+    /// The published schemas and the Rust argument types agree: every
+    /// property is accepted, every required one is needed, nothing else passes.
+    #[test]
+    fn schemas_match_the_argument_types() {
+        assert_eq!(TOOLS.len(), ToolName::ALL.len());
+        for tool in TOOLS.iter() {
+            let schema = Value::Object((*tool.input_schema).clone());
+            let properties = schema["properties"].as_object().unwrap();
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            assert!(required.contains(&USER_ID), "{}", tool.name);
+            let mut full: Map<String, Value> = properties
+                .iter()
+                .map(|(k, v)| (k.clone(), sample(v)))
+                .collect();
+            let call = Call::parse(&tool.name, full.clone())
+                .unwrap_or_else(|e| panic!("{}: {e}", tool.name))
+                .expect("a known tool");
+            assert_eq!(call.call.name().as_str(), tool.name);
+            for field in &required {
+                let mut missing = full.clone();
+                missing.remove(*field);
+                assert!(
+                    Call::parse(&tool.name, missing).is_err(),
+                    "{} without {field}",
+                    tool.name
+                );
+            }
+            full.insert("surprise".into(), json!(1));
+            assert!(Call::parse(&tool.name, full).is_err(), "{}", tool.name);
+        }
     }
-    item
 }

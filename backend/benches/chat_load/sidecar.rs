@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use serde_json::{Map, Value, json};
 use todo_backend::mcp::{McpClient, McpTarget};
+use todo_core::tools::{StatusFilter, ToolCall, ToolOutcome};
 
 use crate::procs::Proc;
 use crate::stats::{Memory, Summary, child_named};
@@ -102,9 +102,9 @@ impl SidecarSetup<'_> {
         let lister = format!("bench-mcp-{tag}-lister");
         let mut errors = 0;
         for i in 0..LISTED_TASKS {
-            let args = args(&lister, json!({ "title": format!("listed task {i}") }));
+            let call = ToolCall::add(format!("listed task {i}"), None);
             let token = tokens::hs256(self.secret, &lister, self.audience);
-            if !ok(client.call_tool("add_task", args, &token).await) {
+            if !ok(client.call_tool(&lister, &call, &token).await) {
                 bail!("{transport}: cannot seed the list_tasks user");
             }
         }
@@ -112,9 +112,9 @@ impl SidecarSetup<'_> {
             let token = tokens::hs256(self.secret, &adder, self.audience);
             let mut samples = Vec::with_capacity(self.calls);
             for i in 0..self.calls {
-                let args = args(&adder, json!({ "title": format!("buy milk {i}") }));
+                let call = ToolCall::add(format!("buy milk {i}"), None);
                 let started = Instant::now();
-                let succeeded = ok(client.call_tool("add_task", args, &token).await);
+                let succeeded = ok(client.call_tool(&adder, &call, &token).await);
                 record(&mut samples, &mut errors, started, succeeded);
             }
             Summary::of(samples)
@@ -123,9 +123,9 @@ impl SidecarSetup<'_> {
             let token = tokens::hs256(self.secret, &lister, self.audience);
             let mut samples = Vec::with_capacity(self.calls);
             for _ in 0..self.calls {
-                let args = args(&lister, json!({ "status": "all" }));
+                let call = ToolCall::list(StatusFilter::All);
                 let started = Instant::now();
-                let succeeded = ok(client.call_tool("list_tasks", args, &token).await);
+                let succeeded = ok(client.call_tool(&lister, &call, &token).await);
                 record(&mut samples, &mut errors, started, succeeded);
             }
             Summary::of(samples)
@@ -141,17 +141,8 @@ impl SidecarSetup<'_> {
     }
 }
 
-fn args(user: &str, extra: Value) -> Map<String, Value> {
-    let mut map = Map::new();
-    map.insert("user_id".into(), json!(user));
-    if let Value::Object(extra) = extra {
-        map.extend(extra);
-    }
-    map
-}
-
-fn ok<E>(result: Result<rmcp::model::CallToolResult, E>) -> bool {
-    matches!(result, Ok(r) if r.is_error != Some(true))
+fn ok<E>(result: Result<ToolOutcome, E>) -> bool {
+    matches!(result, Ok(Ok(_)))
 }
 
 fn record(samples: &mut Vec<Duration>, errors: &mut usize, started: Instant, succeeded: bool) {

@@ -8,20 +8,47 @@ pub mod openai;
 
 use std::future::Future;
 
-use serde::Serialize;
 use serde_json::Value;
+use todo_core::db::Message;
+pub use todo_core::db::{FollowUp, Role};
+pub use todo_core::tools::{ToolCall, ToolCallRecord, ToolName, ToolOutcome, ToolResult};
 
-/// A message of the conversation so far, oldest first.
+/// A message of the conversation so far, oldest first, with the tool calls
+/// it made and what it left open: agents read earlier turns as data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryMessage {
-    pub role: HistoryRole,
+    pub role: Role,
     pub content: String,
+    pub tool_calls: Vec<ToolCallRecord>,
+    pub follow_up: Option<FollowUp>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HistoryRole {
-    User,
-    Assistant,
+impl From<Message> for HistoryMessage {
+    fn from(m: Message) -> Self {
+        Self {
+            role: m.role,
+            content: m.content,
+            tool_calls: m.tool_calls,
+            follow_up: m.follow_up,
+        }
+    }
+}
+
+/// What an agent answers: the text for the user, and what it left open for
+/// the next message (stored with the reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    pub follow_up: Option<FollowUp>,
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Self {
+        Self {
+            text,
+            follow_up: None,
+        }
+    }
 }
 
 /// A tool as a language model sees it: the MCP tool's name, description and
@@ -34,38 +61,18 @@ pub struct ToolSpec {
     pub parameters: Value,
 }
 
-/// What a tool answered.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ToolOutcome {
-    /// The tool's structured result in the contract's shape (an object, or an
-    /// array for `list_tasks`).
-    Ok(Value),
-    /// The tool refused (`isError: true`): its message, fit to show a user.
-    Refused(String),
-}
-
 /// The tools could not be reached at all (sidecar down, timeout): the turn fails.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("the task service is unavailable: {0}")]
 pub struct ToolsUnavailable(pub String);
 
-/// Calls MCP tools on behalf of the authenticated user. Arguments never carry
-/// `user_id`; the invoker adds it.
+/// Calls MCP tools on behalf of the authenticated user. Calls never carry
+/// `user_id`; the invoker adds it from the verified token.
 pub trait ToolInvoker: Send {
     fn call(
         &mut self,
-        name: &str,
-        arguments: serde_json::Map<String, Value>,
+        call: ToolCall,
     ) -> impl Future<Output = Result<ToolOutcome, ToolsUnavailable>> + Send;
-}
-
-/// One tool call made during a turn, as reported in the chat response's `tool_calls`.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct ToolCallRecord {
-    pub name: String,
-    pub arguments: Value,
-    pub result: Value,
-    pub is_error: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,10 +117,13 @@ impl Agent {
         history: &[HistoryMessage],
         tools: &[ToolSpec],
         invoker: &mut T,
-    ) -> Result<String, AgentError> {
+    ) -> Result<Reply, AgentError> {
         match self {
             Agent::Offline(agent) => agent.respond(message, history, invoker).await,
-            Agent::OpenAi(agent) => agent.respond(message, history, tools, invoker).await,
+            Agent::OpenAi(agent) => agent
+                .respond(message, history, tools, invoker)
+                .await
+                .map(Reply::from),
         }
     }
 }
@@ -126,15 +136,41 @@ impl ToolSpec {
             .get_mut("properties")
             .and_then(Value::as_object_mut)
         {
-            props.remove("user_id");
+            props.remove(todo_core::tools::USER_ID);
         }
         if let Some(required) = parameters.get_mut("required").and_then(Value::as_array_mut) {
-            required.retain(|r| r != "user_id");
+            required.retain(|r| r != todo_core::tools::USER_ID);
         }
         Self {
             name: tool.name.to_string(),
             description: tool.description.as_deref().unwrap_or_default().to_string(),
             parameters,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn models_never_see_user_id() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"user_id": {"type": "string"}, "title": {"type": "string"}},
+            "required": ["user_id", "title"]
+        });
+        let tool = rmcp::model::Tool::new(
+            "add_task",
+            "Add",
+            Arc::new(schema.as_object().unwrap().clone()),
+        );
+        let spec = ToolSpec::from_mcp(&tool);
+        assert!(spec.parameters["properties"].get("user_id").is_none());
+        assert_eq!(spec.parameters["required"], json!(["title"]));
     }
 }

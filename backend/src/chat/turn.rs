@@ -1,21 +1,39 @@
-//! The contract's cycle: load history → store the user message → run the
-//! agent with the MCP tools → store the reply → return it.
+//! The contract's cycle, for both protocols: load the conversation and its
+//! history (one read) → store the user message → run the agent with the MCP
+//! tools → store the reply (one insert) → title a new conversation → answer.
+//!
+//! Failure policy: a turn that fails stores no reply. The user's message
+//! stays only if the client was shown it (ChatKit announces it before the
+//! agent runs, and its retry answers it again); otherwise it is taken back,
+//! with the conversation if this turn created it, so nothing is half-stored.
+//!
+//! Titling: a conversation is titled from its first message once the first
+//! reply is stored, whichever protocol started it.
 
-use todo_core::db::{Conversation, Message, Role, conversations};
-use tokio::sync::mpsc::UnboundedSender;
+use todo_core::db::conversations::{self, NewTurnMessage};
+use todo_core::db::{Conversation, Message, Role};
 
-use crate::agent::{HistoryMessage, HistoryRole, ToolCallRecord};
+use super::TurnSink;
+use crate::agent::{HistoryMessage, ToolCallRecord};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::mcp::{McpToolInvoker, TurnEvent};
+use crate::mcp::McpToolInvoker;
 use crate::state::AppState;
 
 pub struct TurnOutcome {
     pub conversation: Conversation,
-    pub created: bool,
-    pub user_message: Message,
     pub assistant_message: Message,
     pub tool_calls: Vec<ToolCallRecord>,
+}
+
+/// A turn whose user message is stored, ready for the agent.
+pub struct Turn {
+    pub conversation: Conversation,
+    /// Whether this turn created the conversation.
+    pub created: bool,
+    pub user_message: Message,
+    /// The conversation before the user message, oldest first.
+    history: Vec<HistoryMessage>,
 }
 
 /// Trims the message and checks it is not empty and not absurdly long.
@@ -45,133 +63,193 @@ pub fn title_for(message: &str) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// Runs a whole turn. With `conversation_id`, the conversation must be the
-/// user's (404 otherwise, whether or not it exists).
+/// The whole turn, for the plain endpoint. With `conversation_id`, the
+/// conversation must be the user's (404 otherwise, whether or not it exists).
 pub async fn run_turn(
     state: &AppState,
     user: &AuthUser,
     conversation_id: Option<i64>,
     raw_message: &str,
-    events: Option<UnboundedSender<TurnEvent>>,
 ) -> Result<TurnOutcome, ApiError> {
-    let message = validate_message(state, raw_message)?;
+    begin(state, user, conversation_id, raw_message)
+        .await?
+        .finish(state, user, &mut super::NoSink)
+        .await
+}
+
+/// Everything that can be refused before the agent runs: the message, the
+/// conversation's ownership; then the user message is stored.
+pub async fn begin(
+    state: &AppState,
+    user: &AuthUser,
+    conversation_id: Option<i64>,
+    raw_message: &str,
+) -> Result<Turn, ApiError> {
+    let text = validate_message(state, raw_message)?;
     let db = &state.db;
     let (conversation, history, created) = match conversation_id {
         Some(id) => {
-            let conversation = conversations::get(db, &user.user_id, id)
-                .await?
-                .ok_or(ApiError::NotFound("conversation"))?;
-            let history =
-                conversations::history(db, &user.user_id, id, state.settings.history_limit).await?;
+            let (conversation, history) =
+                conversations::open(db, &user.user_id, id, state.settings.history_limit)
+                    .await?
+                    .ok_or(ApiError::NotFound("conversation"))?;
             (conversation, history, false)
         }
-        None => {
-            let title = title_for(&message);
-            let conversation = conversations::create(db, &user.user_id, Some(&title)).await?;
-            (conversation, Vec::new(), true)
-        }
+        None => (
+            conversations::create(db, &user.user_id, None).await?,
+            Vec::new(),
+            true,
+        ),
     };
-    let user_message = conversations::add_message(
+    let stored = conversations::add_message(
         db,
         &user.user_id,
         conversation.id,
-        Role::User,
-        &message,
-        None,
+        NewTurnMessage::user(&text),
     )
-    .await?;
-
-    let answered = answer(state, user, &history, &message, events).await;
-    let (reply, tool_calls) = match answered {
-        Ok(done) => done,
+    .await;
+    let user_message = match stored {
+        Ok(message) => message,
         Err(e) => {
-            // Leave no half turn behind: the client may simply send again.
-            undo_user_message(state, user, &conversation, &user_message, created).await;
-            return Err(e);
+            if created {
+                forget_conversation(state, user, &conversation).await;
+            }
+            // Deleted since it was read: as if it never was.
+            return Err(if e.is_not_found() {
+                ApiError::NotFound("conversation")
+            } else {
+                e.into()
+            });
         }
     };
-    let assistant_message = store_reply(state, user, conversation.id, &reply, &tool_calls).await?;
-    Ok(TurnOutcome {
+    Ok(Turn {
         conversation,
         created,
         user_message,
-        assistant_message,
-        tool_calls,
+        history: history.into_iter().map(HistoryMessage::from).collect(),
     })
 }
 
-/// Runs the agent on `message` with `history` (oldest first).
-pub async fn answer(
+/// Answers a stored user message again (ChatKit's retry): what came after
+/// it is removed, and the history is what preceded it.
+pub async fn retry(
     state: &AppState,
     user: &AuthUser,
-    history: &[Message],
-    message: &str,
-    events: Option<UnboundedSender<TurnEvent>>,
-) -> Result<(String, Vec<ToolCallRecord>), ApiError> {
-    let history: Vec<HistoryMessage> = history
-        .iter()
-        .map(|m| HistoryMessage {
-            role: if m.role == Role::Assistant.as_str() {
-                HistoryRole::Assistant
-            } else {
-                HistoryRole::User
-            },
-            content: m.content.clone(),
-        })
-        .collect();
-    let specs = match &state.agent {
-        crate::agent::Agent::OpenAi(_) => state.tool_specs().await?,
-        crate::agent::Agent::Offline(_) => &[],
-    };
-    let mut invoker = McpToolInvoker::new(&state.mcp, &user.user_id, &user.token, events);
-    let reply = state
-        .agent
-        .respond(message, &history, specs, &mut invoker)
-        .await?;
-    Ok((reply, invoker.records))
-}
-
-/// Stores the assistant's reply with the tool calls it made.
-pub async fn store_reply(
-    state: &AppState,
-    user: &AuthUser,
-    conversation_id: i64,
-    reply: &str,
-    tool_calls: &[ToolCallRecord],
-) -> Result<Message, ApiError> {
-    let calls = (!tool_calls.is_empty())
-        .then(|| serde_json::to_string(tool_calls))
-        .transpose()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(conversations::add_message(
-        &state.db,
-        &user.user_id,
-        conversation_id,
-        Role::Assistant,
-        reply,
-        calls.as_deref(),
-    )
-    .await?)
-}
-
-async fn undo_user_message(
-    state: &AppState,
-    user: &AuthUser,
-    conversation: &Conversation,
-    message: &Message,
-    created: bool,
-) {
+    conversation: Conversation,
+    user_message: Message,
+) -> Result<Turn, ApiError> {
     let db = &state.db;
-    let undone = if created {
-        conversations::delete(db, &user.user_id, conversation.id)
-            .await
-            .map(|_| ())
-    } else {
-        conversations::delete_message(db, &user.user_id, message.id)
-            .await
-            .map(|_| ())
-    };
-    if let Err(e) = undone {
+    conversations::delete_messages_after(db, &user.user_id, conversation.id, user_message.id)
+        .await?;
+    let (_, mut history) = conversations::open(
+        db,
+        &user.user_id,
+        conversation.id,
+        state.settings.history_limit + 1,
+    )
+    .await?
+    .ok_or(ApiError::NotFound("thread"))?;
+    history.retain(|m| m.id < user_message.id);
+    Ok(Turn {
+        conversation,
+        created: false,
+        user_message,
+        history: history.into_iter().map(HistoryMessage::from).collect(),
+    })
+}
+
+impl Turn {
+    /// Runs the agent and stores its reply; reports to `sink` as it goes.
+    pub async fn finish(
+        self,
+        state: &AppState,
+        user: &AuthUser,
+        sink: &mut dyn TurnSink,
+    ) -> Result<TurnOutcome, ApiError> {
+        match self.answer(state, user, sink).await {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => {
+                if !sink.shows_user_message() {
+                    self.take_back(state, user).await;
+                }
+                sink.failed();
+                Err(e)
+            }
+        }
+    }
+
+    async fn answer(
+        &self,
+        state: &AppState,
+        user: &AuthUser,
+        sink: &mut dyn TurnSink,
+    ) -> Result<TurnOutcome, ApiError> {
+        let specs = match &state.agent {
+            crate::agent::Agent::OpenAi(_) => state.tool_specs().await?,
+            crate::agent::Agent::Offline(_) => &[],
+        };
+        let mut invoker = McpToolInvoker::new(&state.mcp, user, sink);
+        let reply = state
+            .agent
+            .respond(
+                &self.user_message.content,
+                &self.history,
+                specs,
+                &mut invoker,
+            )
+            .await;
+        let tool_calls = invoker.records;
+        let reply = reply?;
+        let assistant_message = conversations::add_message(
+            &state.db,
+            &user.user_id,
+            self.conversation.id,
+            NewTurnMessage {
+                role: Role::Assistant,
+                content: &reply.text,
+                tool_calls: &tool_calls,
+                follow_up: reply.follow_up.as_ref(),
+            },
+        )
+        .await?;
+        let mut conversation = self.conversation.clone();
+        let mut retitled = None;
+        if conversation.title.is_none() {
+            let title = title_for(&self.user_message.content);
+            match conversations::rename(&state.db, &user.user_id, conversation.id, Some(&title))
+                .await
+            {
+                Ok(Some(renamed)) => {
+                    conversation = renamed;
+                    retitled = Some(&conversation);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot title a conversation"),
+            }
+        }
+        sink.finished(&assistant_message, retitled);
+        Ok(TurnOutcome {
+            conversation,
+            assistant_message,
+            tool_calls,
+        })
+    }
+
+    /// Removes what this turn stored: its user message, or the whole
+    /// conversation if the turn created it.
+    async fn take_back(&self, state: &AppState, user: &AuthUser) {
+        if self.created {
+            forget_conversation(state, user, &self.conversation).await;
+        } else if let Err(e) =
+            conversations::delete_message(&state.db, &user.user_id, self.user_message.id).await
+        {
+            tracing::error!(error = %e, conversation = self.conversation.id, "could not undo a failed turn");
+        }
+    }
+}
+
+async fn forget_conversation(state: &AppState, user: &AuthUser, conversation: &Conversation) {
+    if let Err(e) = conversations::delete(&state.db, &user.user_id, conversation.id).await {
         tracing::error!(error = %e, conversation = conversation.id, "could not undo a failed turn");
     }
 }

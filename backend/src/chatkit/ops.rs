@@ -208,7 +208,7 @@ pub async fn retry_target(
     item_id: &str,
 ) -> Result<Message, ApiError> {
     let message = owned_item(state, user, conversation, item_id).await?;
-    if message.role != Role::User.as_str() {
+    if message.role != Role::User {
         return Err(ApiError::BadRequest(format!(
             "item {item_id} is not a user message"
         )));

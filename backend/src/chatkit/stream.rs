@@ -1,34 +1,24 @@
-//! The streaming operations. Everything that can be refused (bad params, a
-//! thread that is not the caller's) is refused before the stream starts; the
-//! user message is stored before it too. The agent then runs in a spawned
-//! task that feeds a channel, so tool progress reaches the client while the
-//! tools run; a failure from there on is an in-stream `error` event.
+//! The streaming operations, on the one turn pipeline (`crate::chat`).
+//! Everything that can be refused (bad params, a thread that is not the
+//! caller's) is refused before the stream starts; the user message is stored
+//! before it too. The rest of the turn runs in a spawned task whose
+//! [`SseSink`] turns tool progress and the stored reply into events; a
+//! failure from there on is an in-stream `error` event.
 
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use todo_core::db::{Conversation, Message, Role, conversations};
+use todo_core::db::{Conversation, Message};
+use todo_core::tools::ToolName;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
 use super::ops;
 use super::request::{AddUserMessageParams, CreateParams, CustomActionParams, RetryParams};
 use super::wire::{AssistantContent, Event, Item, ItemUpdate, StreamOptions, Thread, word_chunks};
 use crate::auth::AuthUser;
-use crate::chat;
+use crate::chat::{self, Turn, TurnSink};
 use crate::error::ApiError;
-use crate::mcp::TurnEvent;
 use crate::state::AppState;
-
-/// What the agent answers, and what the client was already told.
-struct Turn {
-    conversation: Conversation,
-    /// The user message being answered (already stored).
-    message: Message,
-    /// The conversation before that message, oldest first.
-    history: Vec<Message>,
-    /// Events that precede the agent's work.
-    opening: Vec<Event>,
-}
 
 /// `threads.create`: a new conversation with its first message.
 pub async fn create(
@@ -36,40 +26,19 @@ pub async fn create(
     user: AuthUser,
     params: CreateParams,
 ) -> Result<HttpResponse, ApiError> {
-    let text = chat::validate_message(&state, &params.input.text()?)?;
-    // Titled once the first reply is in (then `thread.updated`), as the
+    let text = params.input.text()?;
+    let turn = chat::begin(&state, &user, None, &text).await?;
+    // Untitled until the first reply is in (then `thread.updated`), as the
     // reference's integrations do.
-    let conversation = conversations::create(&state.db, &user.user_id, None).await?;
-    let message = match store_user_message(&state, &user, conversation.id, &text).await {
-        Ok(message) => message,
-        Err(e) => {
-            // Nothing half-stored: an empty conversation is no use to anyone.
-            if let Err(undo) =
-                conversations::delete(&state.db, &user.user_id, conversation.id).await
-            {
-                tracing::error!(error = %undo, "cannot remove a conversation left empty");
-            }
-            return Err(e);
-        }
-    };
     let opening = vec![
         Event::ThreadCreated {
-            thread: Thread::bare(&conversation),
+            thread: Thread::bare(&turn.conversation),
         },
         Event::ItemDone {
-            item: Item::from_message(&message),
+            item: Item::from_message(&turn.user_message),
         },
     ];
-    Ok(respond(
-        state,
-        user,
-        Turn {
-            conversation,
-            message,
-            history: Vec::new(),
-            opening,
-        },
-    ))
+    Ok(respond(state, user, turn, opening))
 }
 
 /// `threads.add_user_message`: the contract's cycle on an existing thread.
@@ -78,29 +47,18 @@ pub async fn add_user_message(
     user: AuthUser,
     params: AddUserMessageParams,
 ) -> Result<HttpResponse, ApiError> {
-    let text = chat::validate_message(&state, &params.input.text()?)?;
-    let conversation = ops::owned_thread(&state, &user, &params.thread_id).await?;
-    let history = conversations::history(
-        &state.db,
-        &user.user_id,
-        conversation.id,
-        state.settings.history_limit,
-    )
-    .await?;
-    let message = store_user_message(&state, &user, conversation.id, &text).await?;
+    let text = params.input.text()?;
+    let id = super::ids::parse_thread_id(&params.thread_id)?;
+    let turn = chat::begin(&state, &user, Some(id), &text)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("thread"),
+            other => other,
+        })?;
     let opening = vec![Event::ItemDone {
-        item: Item::from_message(&message),
+        item: Item::from_message(&turn.user_message),
     }];
-    Ok(respond(
-        state,
-        user,
-        Turn {
-            conversation,
-            message,
-            history,
-            opening,
-        },
-    ))
+    Ok(respond(state, user, turn, opening))
 }
 
 /// `threads.retry_after_item`: forget what followed a user message and
@@ -112,26 +70,8 @@ pub async fn retry_after_item(
 ) -> Result<HttpResponse, ApiError> {
     let conversation = ops::owned_thread(&state, &user, &params.thread_id).await?;
     let message = ops::retry_target(&state, &user, &conversation, &params.item_id).await?;
-    conversations::delete_messages_after(&state.db, &user.user_id, conversation.id, message.id)
-        .await?;
-    let mut history = conversations::history(
-        &state.db,
-        &user.user_id,
-        conversation.id,
-        state.settings.history_limit + 1,
-    )
-    .await?;
-    history.retain(|m| m.id < message.id);
-    Ok(respond(
-        state,
-        user,
-        Turn {
-            conversation,
-            message,
-            history,
-            opening: Vec::new(),
-        },
-    ))
+    let turn = chat::retry(&state, &user, conversation, message).await?;
+    Ok(respond(state, user, turn, Vec::new()))
 }
 
 /// `threads.custom_action`: this server renders no widgets, so there is no
@@ -153,30 +93,24 @@ pub async fn custom_action(
     Ok(sse(rx))
 }
 
-async fn store_user_message(
-    state: &AppState,
-    user: &AuthUser,
-    conversation_id: i64,
-    text: &str,
-) -> Result<Message, ApiError> {
-    Ok(conversations::add_message(
-        &state.db,
-        &user.user_id,
-        conversation_id,
-        Role::User,
-        text,
-        None,
-    )
-    .await?)
-}
-
-fn respond(state: Arc<AppState>, user: AuthUser, turn: Turn) -> HttpResponse {
+fn respond(state: Arc<AppState>, user: AuthUser, turn: Turn, opening: Vec<Event>) -> HttpResponse {
     let (tx, rx) = mpsc::unbounded_channel();
-    for event in &turn.opening {
-        let _ = tx.send(event.clone());
+    let mut sink = SseSink { tx };
+    for event in opening {
+        sink.send(event);
     }
+    // The turn runs to completion once started, so there is nothing to cancel.
+    sink.send(Event::StreamOptions {
+        stream_options: StreamOptions {
+            allow_cancel: false,
+        },
+    });
     // The turn finishes (and is stored whole) even if the client goes away.
-    actix_web::rt::spawn(async move { run(&state, &user, turn, &tx).await });
+    actix_web::rt::spawn(async move {
+        if let Err(e) = turn.finish(&state, &user, &mut sink).await {
+            tracing::warn!(error = %e, "ChatKit turn failed");
+        }
+    });
     sse(rx)
 }
 
@@ -197,66 +131,44 @@ fn sse(rx: mpsc::UnboundedReceiver<Event>) -> HttpResponse {
         .streaming(body)
 }
 
-async fn run(state: &AppState, user: &AuthUser, turn: Turn, tx: &UnboundedSender<Event>) {
-    let send = |event: Event| {
-        // A client that left does not stop the turn.
-        let _ = tx.send(event);
-    };
-    // The turn runs to completion once started, so there is nothing to cancel.
-    send(Event::StreamOptions {
-        stream_options: StreamOptions {
-            allow_cancel: false,
-        },
-    });
+/// A ChatKit turn's events, sent as they happen.
+struct SseSink {
+    tx: UnboundedSender<Event>,
+}
 
-    let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
-    let forward = async {
-        while let Some(TurnEvent::ToolStarted { name }) = progress_rx.recv().await {
-            let (icon, text) = progress_of(&name);
-            send(Event::Progress {
-                icon: Some(icon),
-                text,
+impl SseSink {
+    fn send(&self, event: Event) {
+        // A client that left does not stop the turn.
+        let _ = self.tx.send(event);
+    }
+}
+
+impl TurnSink for SseSink {
+    fn shows_user_message(&self) -> bool {
+        true
+    }
+
+    fn tool_started(&mut self, tool: ToolName) {
+        let (icon, text) = progress_of(tool);
+        self.send(Event::Progress {
+            icon: Some(icon),
+            text: text.into(),
+        });
+    }
+
+    fn finished(&mut self, reply: &Message, retitled: Option<&Conversation>) {
+        for event in reply_events(reply) {
+            self.send(event);
+        }
+        if let Some(conversation) = retitled {
+            self.send(Event::ThreadUpdated {
+                thread: Thread::bare(conversation),
             });
         }
-    };
-    let answering = chat::answer(
-        state,
-        user,
-        &turn.history,
-        &turn.message.content,
-        Some(progress_tx),
-    );
-    let (answered, ()) = tokio::join!(answering, forward);
-    let reply = match answered {
-        Ok((reply, tool_calls)) => {
-            chat::store_reply(state, user, turn.conversation.id, &reply, &tool_calls).await
-        }
-        Err(e) => Err(e),
-    };
-    let reply = match reply {
-        Ok(reply) => reply,
-        Err(e) => {
-            // The user message stays: it was announced as done, and the
-            // client's retry (`threads.retry_after_item`) answers it again.
-            tracing::warn!(error = %e, conversation = turn.conversation.id, "ChatKit turn failed");
-            send(Event::stream_error(true));
-            return;
-        }
-    };
-    for event in reply_events(&reply) {
-        send(event);
     }
-    if turn.conversation.title.is_none() {
-        let title = chat::title_for(&turn.message.content);
-        match conversations::rename(&state.db, &user.user_id, turn.conversation.id, Some(&title))
-            .await
-        {
-            Ok(Some(conversation)) => send(Event::ThreadUpdated {
-                thread: Thread::bare(&conversation),
-            }),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot title a conversation"),
-        }
+
+    fn failed(&mut self) {
+        self.send(Event::stream_error(true));
     }
 }
 
@@ -294,20 +206,20 @@ fn reply_events(reply: &Message) -> Vec<Event> {
 }
 
 /// What the client shows while a tool runs.
-fn progress_of(tool: &str) -> (&'static str, String) {
+fn progress_of(tool: ToolName) -> (&'static str, &'static str) {
     match tool {
-        "add_task" => ("plus", "Adding task…".into()),
-        "list_tasks" => ("search", "Looking up tasks…".into()),
-        "complete_task" => ("check-circle", "Completing task…".into()),
-        "delete_task" => ("empty-circle", "Deleting task…".into()),
-        "update_task" => ("write", "Updating task…".into()),
-        other => ("bolt", format!("Running {other}…")),
+        ToolName::AddTask => ("plus", "Adding task…"),
+        ToolName::ListTasks => ("search", "Looking up tasks…"),
+        ToolName::CompleteTask => ("check-circle", "Completing task…"),
+        ToolName::DeleteTask => ("empty-circle", "Deleting task…"),
+        ToolName::UpdateTask => ("write", "Updating task…"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
+    use todo_core::db::Role;
 
     use super::*;
 
@@ -317,9 +229,10 @@ mod tests {
             id: 12,
             user_id: "u".into(),
             conversation_id: 3,
-            role: Role::Assistant.as_str().into(),
+            role: Role::Assistant,
             content: "Added \"buy milk\".".into(),
-            tool_calls: None,
+            tool_calls: Vec::new(),
+            follow_up: None,
             created_at: Utc::now().naive_utc(),
         };
         let events: Vec<serde_json::Value> = reply_events(&reply)
@@ -356,15 +269,8 @@ mod tests {
 
     #[test]
     fn every_tool_has_a_progress_line() {
-        for tool in [
-            "add_task",
-            "list_tasks",
-            "complete_task",
-            "delete_task",
-            "update_task",
-        ] {
+        for tool in ToolName::ALL {
             assert!(progress_of(tool).1.ends_with('…'));
         }
-        assert_eq!(progress_of("other").1, "Running other…");
     }
 }

@@ -126,7 +126,7 @@ impl Item {
         let id = ids::item_id(message.id);
         let thread_id = ids::thread_id(message.conversation_id);
         let created_at = timestamp(message.created_at);
-        if message.role == Role::Assistant.as_str() {
+        if message.role == Role::Assistant {
             Item::AssistantMessage {
                 id,
                 thread_id,
@@ -285,10 +285,11 @@ mod tests {
             id,
             user_id: "u".into(),
             conversation_id: 9,
-            role: role.as_str().into(),
+            role,
             content: content.into(),
-            tool_calls: None,
+            tool_calls: Vec::new(),
             created_at: at(),
+            follow_up: None,
         }
     }
 

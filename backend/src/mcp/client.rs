@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject, RequestMetaObject, Tool};
+use rmcp::model::{CallToolRequestParams, CallToolResult, RequestMetaObject, Tool};
 use rmcp::service::{RoleClient, RunningService, ServiceError};
 use rmcp::transport::{ConfigureCommandExt, StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{Peer, ServiceExt};
 use serde_json::Value;
+use todo_core::tools::{ToolCall, ToolName, ToolOutcome, ToolResult, USER_ID};
 use tokio::sync::Mutex;
 
 /// Where the sidecar is.
@@ -133,27 +134,37 @@ impl McpClient {
             .await
     }
 
-    /// Calls a tool with the user's JWT in `_meta.authorization`.
+    /// Calls a tool for `user_id` (the one place `user_id` joins the
+    /// arguments) with the user's JWT in `_meta.authorization`. A tool's
+    /// refusal is `Ok(Err(message))`; only an unusable sidecar is an error.
     pub async fn call_tool(
         &self,
-        name: &str,
-        arguments: JsonObject,
+        user_id: &str,
+        call: &ToolCall,
         bearer_token: &str,
-    ) -> Result<CallToolResult, McpError> {
+    ) -> Result<ToolOutcome, McpError> {
+        let mut arguments = call.arguments();
+        arguments.insert(USER_ID.into(), Value::String(user_id.to_string()));
         let mut meta = RequestMetaObject::default();
         (meta.0).0.insert(
             "authorization".into(),
             Value::String(format!("Bearer {bearer_token}")),
         );
-        let mut params = CallToolRequestParams::new(name.to_string()).with_arguments(arguments);
+        let mut params = CallToolRequestParams::new(call.name().as_str()).with_arguments(arguments);
         params.meta = Some(meta);
-        self.with_peer(|peer| async move {
-            match peer.call_tool_once(params).await? {
-                rmcp::model::CallToolResponse::Complete(result) => Ok(result),
-                _ => Err(ServiceError::UnexpectedResponse),
-            }
-        })
-        .await
+        let answered = self
+            .with_peer(|peer| async move {
+                match peer.call_tool_once(params).await? {
+                    rmcp::model::CallToolResponse::Complete(result) => Ok(result),
+                    _ => Err(ServiceError::UnexpectedResponse),
+                }
+            })
+            .await;
+        match answered {
+            Ok(result) => Ok(outcome_of(call.name(), result)),
+            Err(McpError::Protocol(message)) => Ok(Err(message)),
+            Err(e) => Err(e),
+        }
     }
 
     /// For readiness: the sidecar answers a ping-like request in time.
@@ -174,4 +185,35 @@ impl McpClient {
             McpTarget::Http { .. } => "http",
         }
     }
+}
+
+/// The typed outcome of a call: the structured content read back into the
+/// contract's types, or the refusal message.
+fn outcome_of(name: ToolName, result: CallToolResult) -> ToolOutcome {
+    if result.is_error == Some(true) {
+        let text: Vec<&str> = result
+            .content
+            .iter()
+            .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
+            .collect();
+        return Err(if text.is_empty() {
+            "the tool failed".into()
+        } else {
+            text.join("\n")
+        });
+    }
+    let value = match result.structured_content {
+        Some(value) => value,
+        // A server without structured content: its text is the contract's JSON.
+        None => result
+            .content
+            .iter()
+            .find_map(|c| c.as_text())
+            .and_then(|t| serde_json::from_str(&t.text).ok())
+            .unwrap_or(Value::Null),
+    };
+    ToolResult::from_json(name, value).map_err(|e| {
+        tracing::error!(tool = %name, error = %e, "the sidecar answered an unexpected shape");
+        "the task service gave an answer this server cannot read".to_string()
+    })
 }

@@ -1,107 +1,42 @@
-//! The [`ToolInvoker`] of one chat turn: fills in `user_id` from the verified
-//! token, forwards the token, records every call for the response's
-//! `tool_calls` and reports progress for streaming clients.
+//! The [`ToolInvoker`] of one chat turn: calls the sidecar for the verified
+//! user, records every call for the response's `tool_calls` and tells the
+//! turn's sink when a tool starts.
 
-use rmcp::model::CallToolResult;
-use serde_json::{Map, Value};
-use tokio::sync::mpsc::UnboundedSender;
-
-use super::{McpClient, McpError};
-use crate::agent::{ToolCallRecord, ToolInvoker, ToolOutcome, ToolsUnavailable};
-
-/// Progress of a turn, for streaming clients.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TurnEvent {
-    ToolStarted { name: String },
-}
+use super::McpClient;
+use crate::agent::{ToolCall, ToolCallRecord, ToolInvoker, ToolOutcome, ToolsUnavailable};
+use crate::auth::AuthUser;
+use crate::chat::TurnSink;
 
 pub struct McpToolInvoker<'a> {
     client: &'a McpClient,
-    user_id: &'a str,
-    token: &'a str,
-    events: Option<UnboundedSender<TurnEvent>>,
+    user: &'a AuthUser,
+    sink: &'a mut dyn TurnSink,
     pub records: Vec<ToolCallRecord>,
 }
 
 impl<'a> McpToolInvoker<'a> {
-    pub fn new(
-        client: &'a McpClient,
-        user_id: &'a str,
-        token: &'a str,
-        events: Option<UnboundedSender<TurnEvent>>,
-    ) -> Self {
+    pub fn new(client: &'a McpClient, user: &'a AuthUser, sink: &'a mut dyn TurnSink) -> Self {
         Self {
             client,
-            user_id,
-            token,
-            events,
+            user,
+            sink,
             records: Vec::new(),
-        }
-    }
-
-    fn emit(&self, event: TurnEvent) {
-        if let Some(tx) = &self.events {
-            let _ = tx.send(event);
         }
     }
 }
 
 impl ToolInvoker for McpToolInvoker<'_> {
-    async fn call(
-        &mut self,
-        name: &str,
-        mut arguments: Map<String, Value>,
-    ) -> Result<ToolOutcome, ToolsUnavailable> {
-        // Whose tasks a call touches is decided here, from the token, never by the agent.
-        arguments.insert("user_id".into(), Value::String(self.user_id.to_string()));
-        self.emit(TurnEvent::ToolStarted { name: name.into() });
-        let result = self
+    async fn call(&mut self, call: ToolCall) -> Result<ToolOutcome, ToolsUnavailable> {
+        self.sink.tool_started(call.name());
+        let outcome = self
             .client
-            .call_tool(name, arguments.clone(), self.token)
-            .await;
-        let outcome = match result {
-            Ok(result) => outcome_of(&result),
-            Err(McpError::Protocol(message)) => ToolOutcome::Refused(message),
-            Err(e) => return Err(ToolsUnavailable(e.to_string())),
-        };
-        arguments.remove("user_id");
-        let (result, is_error) = match &outcome {
-            ToolOutcome::Ok(value) => (value.clone(), false),
-            ToolOutcome::Refused(message) => (Value::String(message.clone()), true),
-        };
+            .call_tool(&self.user.user_id, &call, &self.user.token)
+            .await
+            .map_err(|e| ToolsUnavailable(e.to_string()))?;
         self.records.push(ToolCallRecord {
-            name: name.into(),
-            arguments: Value::Object(arguments),
-            result,
-            is_error,
+            call,
+            outcome: outcome.clone(),
         });
         Ok(outcome)
-    }
-}
-
-/// The contract's result: the JSON text the sidecar renders (an array for
-/// `list_tasks`), falling back to the structured content.
-fn outcome_of(result: &CallToolResult) -> ToolOutcome {
-    let text: String = result
-        .content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.as_str()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    if result.is_error == Some(true) {
-        return ToolOutcome::Refused(if text.is_empty() {
-            "the tool failed".into()
-        } else {
-            text
-        });
-    }
-    match serde_json::from_str(&text) {
-        Ok(value) => ToolOutcome::Ok(value),
-        Err(_) => ToolOutcome::Ok(
-            result
-                .structured_content
-                .clone()
-                .unwrap_or(Value::String(text)),
-        ),
     }
 }

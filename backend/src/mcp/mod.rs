@@ -5,4 +5,4 @@ mod client;
 mod invoker;
 
 pub use client::{McpClient, McpError, McpTarget};
-pub use invoker::{McpToolInvoker, TurnEvent};
+pub use invoker::McpToolInvoker;

@@ -42,14 +42,7 @@ async fn post_chat(
             "expected {{\"message\": string, \"conversation_id\"?: integer}}: {e}"
         ))
     })?;
-    let outcome = chat::run_turn(
-        &state,
-        &user,
-        request.conversation_id,
-        &request.message,
-        None,
-    )
-    .await?;
+    let outcome = chat::run_turn(&state, &user, request.conversation_id, &request.message).await?;
     Ok(HttpResponse::Ok().json(ChatResponse {
         conversation_id: outcome.conversation.id,
         response: outcome.assistant_message.content,

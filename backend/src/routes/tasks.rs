@@ -3,10 +3,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::json;
+use todo_core::tools::StatusFilter;
 
-use crate::agent::{ToolInvoker, ToolOutcome};
+use crate::agent::{ToolCall, ToolInvoker};
 use crate::auth::authenticate;
+use crate::chat::NoSink;
 use crate::error::ApiError;
 use crate::mcp::McpToolInvoker;
 use crate::state::AppState;
@@ -24,13 +26,15 @@ async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let user = authenticate(&req, &state.verifier, &path).await?;
-    let status = query.status.clone().unwrap_or_else(|| "all".into());
-    let mut invoker = McpToolInvoker::new(&state.mcp, &user.user_id, &user.token, None);
-    let mut args = Map::new();
-    args.insert("status".into(), Value::String(status));
-    match invoker.call("list_tasks", args).await {
-        Ok(ToolOutcome::Ok(tasks)) => Ok(HttpResponse::Ok().json(json!({ "tasks": tasks }))),
-        Ok(ToolOutcome::Refused(message)) => Err(ApiError::BadRequest(message)),
+    let status: StatusFilter = match query.status.as_deref() {
+        Some(status) => status.parse().map_err(ApiError::BadRequest)?,
+        None => StatusFilter::All,
+    };
+    let mut sink = NoSink;
+    let mut invoker = McpToolInvoker::new(&state.mcp, &user, &mut sink);
+    match invoker.call(ToolCall::list(status)).await {
+        Ok(Ok(result)) => Ok(HttpResponse::Ok().json(json!({ "tasks": result.to_json() }))),
+        Ok(Err(message)) => Err(ApiError::BadRequest(message)),
         Err(e) => Err(ApiError::Unavailable {
             part: "the MCP sidecar",
             reason: e.0,

@@ -5,9 +5,10 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{conversations, messages};
 use super::{
-    Conversation, Database, DbError, Message, Role, SortOrder, now, page_limit, split_page,
-    with_conn, with_tx,
+    Conversation, Database, DbError, FollowUp, Message, Role, SortOrder, now, page_limit,
+    split_page, with_conn,
 };
+use crate::tools::ToolCallRecord;
 
 #[derive(Insertable)]
 #[diesel(table_name = conversations)]
@@ -16,17 +17,6 @@ struct NewConversation<'a> {
     title: Option<&'a str>,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = messages)]
-struct NewMessage<'a> {
-    user_id: &'a str,
-    conversation_id: i64,
-    role: &'a str,
-    content: &'a str,
-    tool_calls: Option<&'a str>,
-    created_at: chrono::NaiveDateTime,
 }
 
 pub async fn create(
@@ -166,7 +156,37 @@ pub async fn delete(db: &Database, user_id: &str, conversation_id: i64) -> Resul
     Ok(n > 0)
 }
 
-/// Appends a message and bumps the conversation's updated_at, in one transaction.
+/// A message to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTurnMessage<'a> {
+    pub role: Role,
+    pub content: &'a str,
+    pub tool_calls: &'a [ToolCallRecord],
+    pub follow_up: Option<&'a FollowUp>,
+}
+
+impl<'a> NewTurnMessage<'a> {
+    /// A message without tool calls or follow-up.
+    pub fn new(role: Role, content: &'a str) -> Self {
+        Self {
+            role,
+            content,
+            tool_calls: &[],
+            follow_up: None,
+        }
+    }
+
+    pub fn user(content: &'a str) -> Self {
+        Self::new(Role::User, content)
+    }
+}
+
+/// Appends a message to one of the user's conversations in a single
+/// statement: `INSERT … SELECT` from the conversation row checks ownership
+/// (on PostgreSQL it also locks the row, so concurrent messages take their
+/// ids and timestamps in commit order; SQLite runs one writer at a time),
+/// the timestamp is the database's clock at insert time, and a trigger bumps
+/// the conversation's `updated_at`.
 ///
 /// A conversation that is missing or not the user's stores nothing and fails with
 /// `DbError::Query(diesel::result::Error::NotFound)` (see [`DbError::is_not_found`]).
@@ -174,47 +194,107 @@ pub async fn add_message(
     db: &Database,
     user_id: &str,
     conversation_id: i64,
-    role: Role,
-    content: &str,
-    tool_calls: Option<&str>,
+    message: NewTurnMessage<'_>,
 ) -> Result<Message, DbError> {
-    with_tx!(db, |conn| {
-        let owned = || {
-            diesel::update(
-                conversations::table
-                    .filter(conversations::id.eq(conversation_id))
-                    .filter(conversations::user_id.eq(user_id)),
-            )
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+
+    let encode = |e: serde_json::Error| DbError::Encode(e.to_string());
+    let tool_calls = (!message.tool_calls.is_empty())
+        .then(|| serde_json::to_string(message.tool_calls))
+        .transpose()
+        .map_err(encode)?;
+    let follow_up = message
+        .follow_up
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(encode)?;
+    let columns = (
+        messages::user_id,
+        messages::conversation_id,
+        messages::role,
+        messages::content,
+        messages::tool_calls,
+        messages::follow_up,
+        messages::created_at,
+    );
+    macro_rules! source {
+        ($now:expr) => {
+            conversations::table
+                .filter(conversations::id.eq(conversation_id))
+                .filter(conversations::user_id.eq(user_id))
+                .select((
+                    conversations::user_id,
+                    conversations::id,
+                    message.role.as_str().into_sql::<Text>(),
+                    message.content.into_sql::<Text>(),
+                    tool_calls.as_deref().into_sql::<Nullable<Text>>(),
+                    follow_up.as_deref().into_sql::<Nullable<Text>>(),
+                    sql::<Timestamp>($now),
+                ))
         };
-        // First a no-op write: checks ownership and locks the row, so that
-        // concurrent messages take their timestamps (and ids) in commit order
-        // and updated_at never moves backwards.
-        let touched = owned()
-            .set(conversations::updated_at.eq(conversations::updated_at))
-            .execute(conn)
-            .await?;
-        if touched == 0 {
-            return Err(DbError::Query(diesel::result::Error::NotFound));
+    }
+    match db {
+        Database::Postgres(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            source!("(clock_timestamp() AT TIME ZONE 'UTC')::timestamp")
+                .for_update()
+                .insert_into(messages::table)
+                .into_columns(columns)
+                .returning(Message::as_returning())
+                .get_result(&mut *conn)
+                .await
+                .map_err(DbError::from)
         }
-        let at = now();
-        owned()
-            .set(conversations::updated_at.eq(at))
-            .execute(conn)
-            .await?;
-        let row = NewMessage {
-            user_id,
-            conversation_id,
-            role: role.as_str(),
-            content,
-            tool_calls,
-            created_at: at,
-        };
-        Ok(diesel::insert_into(messages::table)
-            .values(&row)
-            .returning(Message::as_returning())
-            .get_result(conn)
-            .await?)
-    })
+        Database::Sqlite(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            source!("strftime('%Y-%m-%d %H:%M:%f', 'now')")
+                .insert_into(messages::table)
+                .into_columns(columns)
+                .returning(Message::as_returning())
+                .get_result(&mut *conn)
+                .await
+                .map_err(DbError::from)
+        }
+    }
+}
+
+/// The user's conversation with its last `limit` messages (oldest first), in
+/// one query; `None` for a missing conversation or another user's.
+pub async fn open(
+    db: &Database,
+    user_id: &str,
+    conversation_id: i64,
+    limit: i64,
+) -> Result<Option<(Conversation, Vec<Message>)>, DbError> {
+    let rows: Vec<(Conversation, Option<Message>)> = with_conn!(db, |conn| {
+        conversations::table
+            .left_join(
+                messages::table.on(messages::conversation_id
+                    .eq(conversations::id)
+                    .and(messages::user_id.eq(user_id))),
+            )
+            .filter(conversations::id.eq(conversation_id))
+            .filter(conversations::user_id.eq(user_id))
+            .order(messages::id.desc())
+            .limit(limit.max(1))
+            .select((Conversation::as_select(), Option::<Message>::as_select()))
+            .load(conn)
+            .await?
+    });
+    let mut rows = rows.into_iter();
+    let Some((conversation, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let mut history: Vec<Message> = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, m)| m))
+        .collect();
+    if limit <= 0 {
+        history.clear();
+    }
+    history.reverse();
+    Ok(Some((conversation, history)))
 }
 
 /// The last `limit` messages, oldest first (the history an agent sees).

@@ -2,8 +2,7 @@
 //!
 //! `Database` is an enum of connection pools; `with_conn!` repeats a query
 //! body for each arm so every query is written once and compiled for both
-//! backends. `with_tx!` does the same inside a transaction (`BEGIN IMMEDIATE`
-//! on SQLite, so a writer never has to upgrade a read lock and fail busy).
+//! backends.
 
 pub mod connect;
 pub mod conversations;
@@ -23,7 +22,7 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-pub use models::{Conversation, Message, Role, SortOrder, StatusFilter, Task};
+pub use models::{Conversation, FollowUp, Message, Role, SortOrder, StatusFilter, Task};
 
 /// The SQLite connection type: diesel's sync connection run on tokio's blocking pool.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -45,6 +44,8 @@ pub enum DbError {
     Migration(String),
     #[error("invalid DATABASE_URL: {0}")]
     Url(String),
+    #[error("cannot encode a value for storage: {0}")]
+    Encode(String),
 }
 
 impl DbError {
@@ -105,32 +106,7 @@ macro_rules! with_conn {
     };
 }
 
-/// Like `with_conn!`, inside a transaction; `$body` returns `Result<_, DbError>`
-/// and an error rolls everything back.
-macro_rules! with_tx {
-    ($db:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            $crate::db::Database::Postgres(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::from_pool)?;
-                diesel_async::AsyncConnection::transaction(
-                    &mut *pooled,
-                    async |$conn| -> Result<_, $crate::db::DbError> { $body },
-                )
-                .await
-            }
-            $crate::db::Database::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::db::DbError::from_pool)?;
-                pooled
-                    .immediate_transaction(async |$conn| -> Result<_, $crate::db::DbError> {
-                        $body
-                    })
-                    .await
-            }
-        }
-    };
-}
-
-pub(crate) use {with_conn, with_tx};
+pub(crate) use with_conn;
 
 impl Database {
     /// `postgres://…` / `postgresql://…` (rustls TLS; `sslmode=require`, `verify-ca`

@@ -1,8 +1,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
+use diesel::sql_types::{Nullable, Text};
+use serde::{Deserialize, Serialize};
 
 use super::schema::{conversations, messages, tasks};
+use crate::tools::{ToolCallRecord, ToolName};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = tasks)]
@@ -35,14 +37,81 @@ pub struct Message {
     pub id: i64,
     pub user_id: String,
     pub conversation_id: i64,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
     pub content: String,
-    pub tool_calls: Option<String>,
+    /// The tool calls an assistant message made (stored as JSON text).
+    #[diesel(deserialize_as = StoredToolCalls)]
+    pub tool_calls: Vec<ToolCallRecord>,
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = StoredJson<FollowUp>)]
+    pub follow_up: Option<FollowUp>,
+}
+
+/// What an assistant message left open for the next user message to answer,
+/// so the agent reads it back as data, never from its own prose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FollowUp {
+    /// "Which one should I …?": the answer picks one of `candidates` for `tool`.
+    PickTask {
+        tool: ToolName,
+        candidates: Vec<i64>,
+    },
+    /// "Shall I … all N?": a yes applies `tool` to exactly these tasks.
+    Confirm { tool: ToolName, task_ids: Vec<i64> },
+}
+
+/// A nullable JSON text column read as `Option<T>`.
+#[derive(Debug)]
+pub struct StoredJson<T>(Option<String>, std::marker::PhantomData<T>);
+
+impl<DB, T> diesel::deserialize::Queryable<Nullable<Text>, DB> for StoredJson<T>
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<Text, DB>,
+{
+    type Row = Option<String>;
+    fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
+        Ok(Self(row, std::marker::PhantomData))
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> TryFrom<StoredJson<T>> for Option<T> {
+    type Error = serde_json::Error;
+    fn try_from(stored: StoredJson<T>) -> Result<Self, Self::Error> {
+        stored.0.as_deref().map(serde_json::from_str).transpose()
+    }
+}
+
+/// The `tool_calls` column: NULL or a JSON array of records.
+#[derive(Debug)]
+pub struct StoredToolCalls(Option<String>);
+
+impl<DB> diesel::deserialize::Queryable<Nullable<Text>, DB> for StoredToolCalls
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<Text, DB>,
+{
+    type Row = Option<String>;
+    fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
+        Ok(Self(row))
+    }
+}
+
+impl TryFrom<StoredToolCalls> for Vec<ToolCallRecord> {
+    type Error = serde_json::Error;
+    fn try_from(stored: StoredToolCalls) -> Result<Self, Self::Error> {
+        match stored.0.as_deref() {
+            None | Some("") => Ok(Vec::new()),
+            Some(text) => serde_json::from_str(text),
+        }
+    }
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     User,
     Assistant,
@@ -57,28 +126,18 @@ impl Role {
     }
 }
 
-/// The `status` filter of `list_tasks`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StatusFilter {
-    #[default]
-    All,
-    Pending,
-    Completed,
-}
-
-impl std::str::FromStr for StatusFilter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "all" => Ok(Self::All),
-            "pending" => Ok(Self::Pending),
-            "completed" => Ok(Self::Completed),
-            other => Err(format!(
-                "unknown status '{other}': use \"all\", \"pending\" or \"completed\""
-            )),
+impl TryFrom<String> for Role {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "user" => Ok(Role::User),
+            "assistant" => Ok(Role::Assistant),
+            other => Err(format!("unknown message role '{other}'")),
         }
     }
 }
+
+pub use crate::tools::StatusFilter;
 
 /// Sort order for pages of conversations or messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

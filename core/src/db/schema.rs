@@ -34,6 +34,8 @@ diesel::table! {
         /// JSON array of the tool calls an assistant message made (text, so both databases agree).
         tool_calls -> Nullable<Text>,
         created_at -> Timestamp,
+        /// JSON of what an assistant message left open for the next user message.
+        follow_up -> Nullable<Text>,
     }
 }
 

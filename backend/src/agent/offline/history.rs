@@ -1,44 +1,52 @@
-//! What earlier replies said, for "it", "the second one" and answers to
-//! "which one?". Replies name tasks as "(task 5)" and list them as "5. Title".
+//! What earlier turns did, read from the tool calls and follow-ups stored
+//! with each reply (never from the reply's wording): for "it", "the second
+//! one", answers to "which one?" and a "yes" to "shall I delete all 12?".
 
-use std::sync::LazyLock;
-
-use regex::Regex;
+use todo_core::tools::{ToolCallRecord, ToolName, ToolResult};
 
 use super::intent::Action;
-use super::text::re;
-use crate::agent::{HistoryMessage, HistoryRole};
+use crate::agent::{FollowUp, HistoryMessage, Role};
 
-static TASK_MENTION: LazyLock<Regex> = LazyLock::new(|| re(r"\btask #?(\d+)\b"));
-static LIST_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*#?(\d+)[.)] "));
-
-fn last_reply(history: &[HistoryMessage]) -> Option<&str> {
-    history
-        .iter()
-        .rev()
-        .find(|m| m.role == HistoryRole::Assistant)
-        .map(|m| m.content.as_str())
+fn last_reply(history: &[HistoryMessage]) -> Option<&HistoryMessage> {
+    history.iter().rev().find(|m| m.role == Role::Assistant)
 }
 
-/// Ids listed, in order, by the last reply ("5. Buy milk" lines).
+/// The tasks a reply showed as a list: the result of a `list_tasks` that
+/// ended its turn (a look-up followed by a change is not a listing).
+fn listing(reply: &HistoryMessage) -> Option<Vec<i64>> {
+    match reply.tool_calls.last() {
+        Some(ToolCallRecord {
+            outcome: Ok(ToolResult::Listed(items)),
+            ..
+        }) => Some(items.iter().map(|t| t.id).collect()),
+        _ => None,
+    }
+}
+
+/// Ids listed, in order, by the last reply: the candidates of its question,
+/// or the list it showed.
 pub fn listed_ids(history: &[HistoryMessage]) -> Vec<i64> {
-    last_reply(history).map_or_else(Vec::new, |text| {
-        LIST_LINE
-            .captures_iter(text)
-            .filter_map(|c| c[1].parse().ok())
-            .collect()
-    })
+    let Some(reply) = last_reply(history) else {
+        return Vec::new();
+    };
+    match &reply.follow_up {
+        Some(FollowUp::PickTask { candidates, .. }) => candidates.clone(),
+        _ => listing(reply).unwrap_or_default(),
+    }
 }
 
-/// The one task the last reply was about, if it named exactly one.
+/// The one task the last reply was about, if it was about exactly one.
 pub fn previous_task(history: &[HistoryMessage]) -> Option<i64> {
-    let text = last_reply(history)?;
-    let mut ids: Vec<i64> = TASK_MENTION
-        .captures_iter(text)
-        .chain(LIST_LINE.captures_iter(text))
-        .filter_map(|c| c[1].parse().ok())
+    let reply = last_reply(history)?;
+    let mut ids: Vec<i64> = reply
+        .tool_calls
+        .iter()
+        .filter_map(|r| r.result()?.change().map(|c| c.task_id))
+        .chain(listing(reply).unwrap_or_default())
         .collect();
-    ids.dedup();
+    if let Some(FollowUp::PickTask { candidates, .. }) = &reply.follow_up {
+        ids.extend(candidates);
+    }
     ids.sort_unstable();
     ids.dedup();
     match ids.as_slice() {
@@ -49,11 +57,70 @@ pub fn previous_task(history: &[HistoryMessage]) -> Option<i64> {
 
 /// The action the last reply asked the user to pick a task for.
 pub fn pending_question(history: &[HistoryMessage]) -> Option<Action> {
-    let text = last_reply(history)?;
-    if text.contains("Which one should I delete") {
-        Some(Action::Delete)
-    } else if text.contains("Which one should I mark as complete") {
-        Some(Action::Complete)
+    match &last_reply(history)?.follow_up {
+        Some(FollowUp::PickTask { tool, .. }) => Action::of_tool(*tool),
+        _ => None,
+    }
+}
+
+/// The bulk change the last reply asked the user to confirm.
+pub fn confirmation(history: &[HistoryMessage]) -> Option<(ToolName, Vec<i64>)> {
+    match &last_reply(history)?.follow_up {
+        Some(FollowUp::Confirm { tool, task_ids }) => Some((*tool, task_ids.clone())),
+        _ => None,
+    }
+}
+
+/// `Some(true)` for a yes, `Some(false)` for a no, `None` for anything else
+/// (which is then understood as a new request).
+pub fn answer_to_confirmation(message: &str) -> Option<bool> {
+    const YES: &[&str] = &[
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "sure",
+        "ok",
+        "okay",
+        "confirm",
+        "go ahead",
+        "do it",
+        "yes please",
+        "yes, delete them",
+        "yes delete them",
+        "yes, do it",
+        "sí",
+        "si",
+        "ہاں",
+        "جی ہاں",
+        "haan",
+        "han",
+        "ji haan",
+    ];
+    const NO: &[&str] = &[
+        "no",
+        "n",
+        "nope",
+        "cancel",
+        "stop",
+        "don't",
+        "do not",
+        "no thanks",
+        "never mind",
+        "nevermind",
+        "نہیں",
+        "nahi",
+        "nahin",
+    ];
+    let said = message
+        .trim()
+        .trim_end_matches(['.', '!', '?', '۔'])
+        .trim()
+        .to_lowercase();
+    if YES.contains(&said.as_str()) {
+        Some(true)
+    } else if NO.contains(&said.as_str()) {
+        Some(false)
     } else {
         None
     }
@@ -61,25 +128,54 @@ pub fn pending_question(history: &[HistoryMessage]) -> Option<Action> {
 
 #[cfg(test)]
 mod tests {
+    use todo_core::tools::{ChangeStatus, TaskChange, TaskItem, ToolCall};
+
     use super::*;
 
-    fn said(role: HistoryRole, content: &str) -> HistoryMessage {
+    fn said(role: Role, content: &str, tool_calls: Vec<ToolCallRecord>) -> HistoryMessage {
         HistoryMessage {
             role,
             content: content.to_string(),
+            tool_calls,
+            follow_up: None,
+        }
+    }
+
+    fn listed(ids: &[i64]) -> ToolCallRecord {
+        ToolCallRecord {
+            call: ToolCall::list(Default::default()),
+            outcome: Ok(ToolResult::Listed(
+                ids.iter()
+                    .map(|&id| TaskItem {
+                        id,
+                        title: format!("task {id}"),
+                        completed: false,
+                        description: None,
+                    })
+                    .collect(),
+            )),
+        }
+    }
+
+    fn added(id: i64) -> ToolCallRecord {
+        ToolCallRecord {
+            call: ToolCall::add("x", None),
+            outcome: Ok(ToolResult::Changed(TaskChange {
+                task_id: id,
+                status: ChangeStatus::Created,
+                title: "x".into(),
+            })),
         }
     }
 
     #[test]
     fn reads_the_last_reply_only() {
         let history = vec![
-            said(HistoryRole::User, "show my tasks"),
-            said(
-                HistoryRole::Assistant,
-                "Here are your tasks:\n7. Buy milk\n9. Gym ✓",
-            ),
-            said(HistoryRole::User, "add call mom"),
-            said(HistoryRole::Assistant, "I've added 'Call mom' (task 12)."),
+            said(Role::User, "show my tasks", vec![]),
+            // The wording is irrelevant: only the records count.
+            said(Role::Assistant, "Here you go", vec![listed(&[7, 9])]),
+            said(Role::User, "add call mom", vec![]),
+            said(Role::Assistant, "Added.", vec![added(12)]),
         ];
         assert_eq!(previous_task(&history), Some(12));
         assert!(listed_ids(&history).is_empty());
@@ -89,12 +185,42 @@ mod tests {
     }
 
     #[test]
-    fn finds_open_questions() {
+    fn a_look_up_before_a_change_is_not_a_listing() {
         let history = vec![said(
-            HistoryRole::Assistant,
-            "More than one task matches 'meeting':\n2. Team meeting\n5. Meeting with Bob\nWhich one should I delete?",
+            Role::Assistant,
+            "Deleted.",
+            vec![listed(&[1, 2, 3]), added(2)],
         )];
+        assert!(listed_ids(&history).is_empty());
+        assert_eq!(previous_task(&history), Some(2));
+    }
+
+    #[test]
+    fn finds_open_questions() {
+        let mut question = said(Role::Assistant, "Which one?", vec![listed(&[2, 5, 8])]);
+        question.follow_up = Some(FollowUp::PickTask {
+            tool: ToolName::DeleteTask,
+            candidates: vec![2, 5],
+        });
+        let history = vec![question];
         assert_eq!(pending_question(&history), Some(Action::Delete));
         assert_eq!(listed_ids(&history), vec![2, 5]);
+        assert_eq!(confirmation(&history), None);
+    }
+
+    #[test]
+    fn reads_confirmations() {
+        let mut question = said(Role::Assistant, "Sure?", vec![listed(&[1, 2])]);
+        question.follow_up = Some(FollowUp::Confirm {
+            tool: ToolName::DeleteTask,
+            task_ids: vec![1, 2],
+        });
+        assert_eq!(
+            confirmation(&[question]),
+            Some((ToolName::DeleteTask, vec![1, 2]))
+        );
+        assert_eq!(answer_to_confirmation(" Yes! "), Some(true));
+        assert_eq!(answer_to_confirmation("no."), Some(false));
+        assert_eq!(answer_to_confirmation("yes, add milk too"), None);
     }
 }

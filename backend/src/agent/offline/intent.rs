@@ -1,22 +1,9 @@
 //! What a request asks for, and the ways a request can name a task.
 
-/// Which tasks a listing shows; the strings are the `list_tasks` filter values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusFilter {
-    All,
-    Pending,
-    Completed,
-}
+use todo_core::tools::{ToolCall, ToolName};
 
-impl StatusFilter {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::All => "all",
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-        }
-    }
-}
+/// Which tasks a listing shows: the `list_tasks` filter.
+pub use todo_core::tools::StatusFilter;
 
 /// A place in the list the user last saw (or in their whole list).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,11 +87,30 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn tool(self) -> &'static str {
+    pub fn tool(self) -> ToolName {
         match self {
-            Self::Complete => "complete_task",
-            Self::Delete => "delete_task",
-            Self::Update => "update_task",
+            Self::Complete => ToolName::CompleteTask,
+            Self::Delete => ToolName::DeleteTask,
+            Self::Update => ToolName::UpdateTask,
+        }
+    }
+
+    /// The action a tool performs, for the tools that act on one task.
+    pub fn of_tool(tool: ToolName) -> Option<Self> {
+        match tool {
+            ToolName::CompleteTask => Some(Self::Complete),
+            ToolName::DeleteTask => Some(Self::Delete),
+            ToolName::UpdateTask => Some(Self::Update),
+            ToolName::AddTask | ToolName::ListTasks => None,
+        }
+    }
+
+    /// The call that applies this action (without new text) to a task.
+    pub fn call(self, task_id: i64) -> Option<ToolCall> {
+        match self {
+            Self::Complete => Some(ToolCall::complete(task_id)),
+            Self::Delete => Some(ToolCall::delete(task_id)),
+            Self::Update => None,
         }
     }
 }

@@ -2,18 +2,8 @@
 //! with light stemming ("paying the bills" ~ "Pay bills"), typo tolerance and
 //! a preference for exact titles.
 
-use serde::Deserialize;
-
 /// A task as `list_tasks` returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Task {
-    pub id: i64,
-    pub title: String,
-    #[serde(default)]
-    pub completed: bool,
-    #[serde(default)]
-    pub description: Option<String>,
-}
+pub use todo_core::tools::TaskItem as Task;
 
 /// What a mention of a task resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,9 +12,9 @@ pub mod parse;
 pub mod replies;
 mod text;
 
-use serde_json::{Map, Value, json};
+use todo_core::tools::{TaskChange, ToolCall, ToolName};
 
-use super::{AgentError, HistoryMessage, ToolInvoker, ToolOutcome};
+use super::{AgentError, FollowUp, HistoryMessage, Reply, ToolInvoker, ToolOutcome};
 use intent::{Action, Intent, Position, StatusFilter, TaskRef};
 use matching::{Match, Task, best_match};
 
@@ -35,15 +35,32 @@ impl OfflineAgent {
         message: &str,
         history: &[HistoryMessage],
         tools: &mut T,
-    ) -> Result<String, AgentError> {
-        let mut turn = Turn { tools, history };
-        turn.run(parse(message)).await
+    ) -> Result<Reply, AgentError> {
+        let mut turn = Turn {
+            tools,
+            history,
+            follow_up: None,
+        };
+        let text = match history::confirmation(history) {
+            Some((tool, ids)) => match history::answer_to_confirmation(message) {
+                Some(true) => turn.confirmed(tool, &ids).await?,
+                Some(false) => replies::confirmation_declined(),
+                None => turn.run(parse(message)).await?,
+            },
+            None => turn.run(parse(message)).await?,
+        };
+        Ok(Reply {
+            text,
+            follow_up: turn.follow_up,
+        })
     }
 }
 
 struct Turn<'a, T> {
     tools: &'a mut T,
     history: &'a [HistoryMessage],
+    /// What this reply leaves open for the next message.
+    follow_up: Option<FollowUp>,
 }
 
 /// Which task ids a mention stands for, or the reply to give instead.
@@ -82,12 +99,19 @@ impl<T: ToolInvoker> Turn<'_, T> {
         })
     }
 
-    async fn call(&mut self, name: &str, arguments: Value) -> Result<ToolOutcome, AgentError> {
-        let arguments = match arguments {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
-        Ok(self.tools.call(name, arguments).await?)
+    async fn call(&mut self, call: ToolCall) -> Result<ToolOutcome, AgentError> {
+        Ok(self.tools.call(call).await?)
+    }
+
+    /// A call that changes one task: its result, or the refusal message.
+    async fn change(&mut self, call: ToolCall) -> Result<Result<TaskChange, String>, AgentError> {
+        Ok(match self.call(call).await? {
+            Ok(result) => result
+                .change()
+                .cloned()
+                .ok_or_else(|| "the task service answered with a list".to_string()),
+            Err(message) => Err(message),
+        })
     }
 
     async fn add(
@@ -95,21 +119,15 @@ impl<T: ToolInvoker> Turn<'_, T> {
         title: String,
         description: Option<String>,
     ) -> Result<String, AgentError> {
-        let mut args = json!({ "title": title });
-        if let Some(d) = &description {
-            args["description"] = json!(d);
-        }
-        Ok(match self.call("add_task", args).await? {
-            ToolOutcome::Ok(v) => {
-                let id = result_id(&v).unwrap_or_default();
-                replies::added(
-                    id,
-                    result_title(&v).unwrap_or(&title),
-                    description.as_deref(),
-                )
-            }
-            ToolOutcome::Refused(message) => replies::add_refused(&message),
-        })
+        Ok(
+            match self
+                .change(ToolCall::add(&title, description.clone()))
+                .await?
+            {
+                Ok(change) => replies::added(change.task_id, &change.title, description.as_deref()),
+                Err(message) => replies::add_refused(&message),
+            },
+        )
     }
 
     /// The user's tasks, or the tool's refusal message.
@@ -117,15 +135,10 @@ impl<T: ToolInvoker> Turn<'_, T> {
         &mut self,
         status: StatusFilter,
     ) -> Result<Result<Vec<Task>, String>, AgentError> {
-        Ok(
-            match self
-                .call("list_tasks", json!({ "status": status.as_str() }))
-                .await?
-            {
-                ToolOutcome::Ok(v) => Ok(tasks_from(&v)),
-                ToolOutcome::Refused(message) => Err(message),
-            },
-        )
+        Ok(match self.call(ToolCall::list(status)).await? {
+            Ok(result) => Ok(result.tasks().to_vec()),
+            Err(message) => Err(message),
+        })
     }
 
     async fn list(&mut self, status: StatusFilter) -> Result<String, AgentError> {
@@ -172,6 +185,10 @@ impl<T: ToolInvoker> Turn<'_, T> {
                     Match::Ambiguous(ids) => {
                         let candidates: Vec<&Task> =
                             tasks.iter().filter(|t| ids.contains(&t.id)).collect();
+                        self.follow_up = Some(FollowUp::PickTask {
+                            tool: action.tool(),
+                            candidates: candidates.iter().map(|t| t.id).collect(),
+                        });
                         Resolved::Reply(replies::ambiguous(action, &query, &candidates))
                     }
                     Match::None => Resolved::Reply(replies::no_match(&query, !tasks.is_empty())),
@@ -187,13 +204,12 @@ impl<T: ToolInvoker> Turn<'_, T> {
         };
         let mut sentences = Vec::new();
         for id in ids {
-            let sentence = match self.call(action.tool(), json!({ "task_id": id })).await? {
-                ToolOutcome::Ok(v) => replies::acted(
-                    action,
-                    result_id(&v).unwrap_or(id),
-                    result_title(&v).unwrap_or("that task"),
-                ),
-                ToolOutcome::Refused(message) => replies::refused(Some(action), Some(id), &message),
+            let Some(call) = action.call(id) else {
+                return Ok(replies::update_needs_value());
+            };
+            let sentence = match self.change(call).await? {
+                Ok(change) => replies::acted(action, change.task_id, &change.title),
+                Err(message) => replies::refused(Some(action), Some(id), &message),
             };
             sentences.push(sentence);
         }
@@ -211,23 +227,19 @@ impl<T: ToolInvoker> Turn<'_, T> {
             Resolved::Ids(_) => return Ok(replies::one_at_a_time()),
             Resolved::Reply(reply) => return Ok(reply),
         };
-        let mut args = json!({ "task_id": id });
-        if let Some(t) = &title {
-            args["title"] = json!(t);
-        }
-        if let Some(d) = &description {
-            args["description"] = json!(d);
-        }
-        Ok(match self.call("update_task", args).await? {
-            ToolOutcome::Ok(v) => replies::updated(
-                result_id(&v).unwrap_or(id),
-                result_title(&v).or(title.as_deref()).unwrap_or("that task"),
+        let call = ToolCall::UpdateTask(todo_core::tools::UpdateTask {
+            task_id: id,
+            title: title.clone(),
+            description: description.clone(),
+        });
+        Ok(match self.change(call).await? {
+            Ok(change) => replies::updated(
+                change.task_id,
+                &change.title,
                 title.is_some(),
                 description.is_some(),
             ),
-            ToolOutcome::Refused(message) => {
-                replies::refused(Some(Action::Update), Some(id), &message)
-            }
+            Err(message) => replies::refused(Some(Action::Update), Some(id), &message),
         })
     }
 
@@ -239,9 +251,12 @@ impl<T: ToolInvoker> Turn<'_, T> {
         if tasks.is_empty() {
             return Ok(replies::nothing_to_complete());
         }
-        self.apply_to_each(Action::Complete, &tasks).await
+        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+        self.apply_to_each(Action::Complete, &ids).await
     }
 
+    /// Bulk deletion asks first: the ids go into the follow-up, and only a
+    /// "yes" to exactly this question deletes exactly these tasks.
     async fn delete_all(&mut self, completed_only: bool) -> Result<String, AgentError> {
         let status = if completed_only {
             StatusFilter::Completed
@@ -255,53 +270,35 @@ impl<T: ToolInvoker> Turn<'_, T> {
         if tasks.is_empty() {
             return Ok(replies::nothing_to_delete(completed_only));
         }
-        self.apply_to_each(Action::Delete, &tasks).await
+        self.follow_up = Some(FollowUp::Confirm {
+            tool: ToolName::DeleteTask,
+            task_ids: tasks.iter().map(|t| t.id).collect(),
+        });
+        Ok(replies::confirm_bulk_delete(&tasks))
     }
 
-    async fn apply_to_each(
-        &mut self,
-        action: Action,
-        tasks: &[Task],
-    ) -> Result<String, AgentError> {
+    /// The user said yes to a bulk question of the previous reply.
+    async fn confirmed(&mut self, tool: ToolName, ids: &[i64]) -> Result<String, AgentError> {
+        match Action::of_tool(tool) {
+            Some(action) => self.apply_to_each(action, ids).await,
+            None => Ok(replies::bare_ref()),
+        }
+    }
+
+    async fn apply_to_each(&mut self, action: Action, ids: &[i64]) -> Result<String, AgentError> {
         let mut done = Vec::new();
         let mut failures = Vec::new();
-        for task in tasks {
-            match self
-                .call(action.tool(), json!({ "task_id": task.id }))
-                .await?
-            {
-                ToolOutcome::Ok(v) => {
-                    done.push(result_title(&v).unwrap_or(&task.title).to_string())
-                }
-                ToolOutcome::Refused(message) => {
-                    failures.push(replies::refused(Some(action), Some(task.id), &message));
-                }
+        for &id in ids {
+            let Some(call) = action.call(id) else {
+                continue;
+            };
+            match self.change(call).await? {
+                Ok(change) => done.push(change.title),
+                Err(message) => failures.push(replies::refused(Some(action), Some(id), &message)),
             }
         }
         Ok(replies::bulk(action, &done, &failures))
     }
-}
-
-fn result_id(v: &Value) -> Option<i64> {
-    v.get("task_id")
-        .or_else(|| v.get("id"))
-        .and_then(Value::as_i64)
-}
-
-fn result_title(v: &Value) -> Option<&str> {
-    v.get("title").and_then(Value::as_str)
-}
-
-/// Reads `list_tasks`' array, skipping malformed entries rather than failing.
-fn tasks_from(v: &Value) -> Vec<Task> {
-    let items = v
-        .as_array()
-        .or_else(|| v.get("tasks").and_then(Value::as_array));
-    items
-        .into_iter()
-        .flatten()
-        .filter_map(|item| serde_json::from_value(item.clone()).ok())
-        .collect()
 }
 
 #[cfg(test)]
@@ -315,24 +312,5 @@ mod tests {
     #[allow(dead_code)]
     fn turns_are_send<T: ToolInvoker>(agent: &OfflineAgent, tools: &mut T) {
         assert_send(agent.respond("hi", &[], tools));
-    }
-
-    #[test]
-    fn reads_list_results_leniently() {
-        let v = json!([
-            {"id": 1, "title": "Buy milk", "completed": false},
-            {"id": 2, "title": "Gym", "completed": true, "description": "legs"},
-            {"title": "no id"}
-        ]);
-        let tasks = tasks_from(&v);
-        assert_eq!(tasks.len(), 2);
-        assert_eq!(tasks[1].description.as_deref(), Some("legs"));
-        assert_eq!(
-            tasks_from(&json!({"tasks": [{"id": 3, "title": "X"}]})).len(),
-            1
-        );
-        assert!(tasks_from(&json!("nonsense")).is_empty());
-        assert_eq!(result_id(&json!({"task_id": 5})), Some(5));
-        assert_eq!(result_title(&json!({"title": "A"})), Some("A"));
     }
 }

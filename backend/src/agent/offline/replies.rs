@@ -257,6 +257,25 @@ pub fn nothing_to_delete(completed_only: bool) -> String {
     }
 }
 
+/// Asks before deleting several tasks at once; a "yes" to exactly this
+/// question deletes exactly these.
+pub fn confirm_bulk_delete(tasks: &[Task]) -> String {
+    let lines: Vec<String> = tasks.iter().take(10).map(line).collect();
+    let more = match tasks.len().saturating_sub(10) {
+        0 => String::new(),
+        n => format!("\n…and {n} more"),
+    };
+    format!(
+        "That would delete {}:\n{}{more}\nShall I go ahead? Say yes to delete them, or no to keep them.",
+        plural(tasks.len(), "task"),
+        lines.join("\n")
+    )
+}
+
+pub fn confirmation_declined() -> String {
+    "OK, I haven't deleted anything.".into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

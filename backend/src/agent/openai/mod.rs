@@ -17,9 +17,10 @@ use todo_core::config::Settings;
 pub use client::DEFAULT_BASE_URL;
 pub use prompt::SYSTEM_PROMPT;
 
-use super::{AgentError, HistoryMessage, ToolInvoker, ToolOutcome, ToolSpec};
+use super::{AgentError, HistoryMessage, ToolInvoker, ToolSpec};
 use client::ModelClient;
-use wire::{ToolCall, USER_ID};
+use todo_core::tools::USER_ID;
+use wire::ToolCall;
 
 /// Said when the model keeps calling tools past the step limit.
 pub const STEP_LIMIT_REPLY: &str = "Sorry, that needed more steps than I can take for one \
@@ -184,9 +185,17 @@ async fn run_call<T: ToolInvoker>(
     if arguments.remove(USER_ID).is_some() {
         tracing::warn!(tool = %name, "ignored a user_id the model put in the arguments");
     }
+    let call = match crate::agent::ToolCall::parse(name, arguments) {
+        Ok(call) => call,
+        Err(problem) => {
+            return Ok(json!({
+                "error": format!("The call to {name} was not made: {problem}.")
+            }));
+        }
+    };
     tracing::debug!(tool = %name, "calling tool");
-    Ok(match invoker.call(name, arguments).await? {
-        ToolOutcome::Ok(result) => result,
-        ToolOutcome::Refused(message) => json!({ "error": message }),
+    Ok(match invoker.call(call).await? {
+        Ok(result) => result.to_json(),
+        Err(message) => json!({ "error": message }),
     })
 }

@@ -13,10 +13,7 @@ use async_openai::types::chat::{
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::agent::{HistoryMessage, HistoryRole, ToolSpec};
-
-/// The argument no model may set: the backend decides whose tasks a call touches.
-pub const USER_ID: &str = "user_id";
+use crate::agent::{HistoryMessage, Role, ToolSpec};
 
 /// The system prompt, the conversation so far, then the new user message.
 pub fn initial_messages(
@@ -28,10 +25,8 @@ pub fn initial_messages(
     messages.push(ChatCompletionRequestSystemMessage::from(system_prompt).into());
     for past in history {
         messages.push(match past.role {
-            HistoryRole::User => {
-                ChatCompletionRequestUserMessage::from(past.content.as_str()).into()
-            }
-            HistoryRole::Assistant => {
+            Role::User => ChatCompletionRequestUserMessage::from(past.content.as_str()).into(),
+            Role::Assistant => {
                 ChatCompletionRequestAssistantMessage::from(past.content.as_str()).into()
             }
         });
@@ -40,8 +35,8 @@ pub fn initial_messages(
     messages
 }
 
-/// Function tools for the request. `user_id` is removed from the schemas
-/// again here so that no model is ever invited to choose a user.
+/// Function tools for the request (their schemas hold no `user_id`: see
+/// [`ToolSpec::from_mcp`]).
 pub fn function_tools(tools: &[ToolSpec]) -> Vec<ChatCompletionTools> {
     tools
         .iter()
@@ -50,7 +45,7 @@ pub fn function_tools(tools: &[ToolSpec]) -> Vec<ChatCompletionTools> {
                 function: FunctionObject {
                     name: tool.name.clone(),
                     description: Some(tool.description.clone()),
-                    parameters: Some(without_user_id(&tool.parameters)),
+                    parameters: Some(object_schema(&tool.parameters)),
                     strict: None,
                 },
             })
@@ -58,18 +53,12 @@ pub fn function_tools(tools: &[ToolSpec]) -> Vec<ChatCompletionTools> {
         .collect()
 }
 
-fn without_user_id(schema: &Value) -> Value {
-    let Value::Object(schema) = schema else {
-        return json!({"type": "object", "properties": {}});
-    };
-    let mut schema = schema.clone();
-    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
-        properties.remove(USER_ID);
+/// The schema as given, or an empty object schema when it is not an object.
+fn object_schema(schema: &Value) -> Value {
+    match schema {
+        Value::Object(_) => schema.clone(),
+        _ => json!({"type": "object", "properties": {}}),
     }
-    if let Some(Value::Array(required)) = schema.get_mut("required") {
-        required.retain(|name| name != USER_ID);
-    }
-    Value::Object(schema)
 }
 
 /// What the model answered in one round.
@@ -261,16 +250,10 @@ mod tests {
     }
 
     #[test]
-    fn user_id_is_removed_from_schemas() {
-        let schema = json!({
-            "type": "object",
-            "properties": {"user_id": {"type": "string"}, "title": {"type": "string"}},
-            "required": ["user_id", "title"]
-        });
-        let cleaned = without_user_id(&schema);
-        assert!(cleaned["properties"].get("user_id").is_none());
-        assert_eq!(cleaned["required"], json!(["title"]));
-        assert_eq!(without_user_id(&json!(null))["type"], "object");
+    fn schemas_are_always_objects() {
+        assert_eq!(object_schema(&json!(null))["type"], "object");
+        let schema = json!({"type": "object", "properties": {"title": {"type": "string"}}});
+        assert_eq!(object_schema(&schema), schema);
     }
 
     #[test]

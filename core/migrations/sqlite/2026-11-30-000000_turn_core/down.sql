@@ -1,0 +1,2 @@
+DROP TRIGGER messages_touch_conversation;
+ALTER TABLE messages DROP COLUMN follow_up;
