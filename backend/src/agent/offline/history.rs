@@ -9,7 +9,7 @@ use super::intent::Action;
 use super::text::re;
 use crate::agent::{HistoryMessage, HistoryRole};
 
-static TASK_MENTION: LazyLock<Regex> = LazyLock::new(|| re(r"\btask #?(\d+)\b"));
+static TASK_MENTION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:task|tarea|کام) #?(\d+)\b"));
 static LIST_LINE: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\s*#?(\d+)[.)] "));
 
 fn last_reply(history: &[HistoryMessage]) -> Option<&str> {
@@ -50,13 +50,14 @@ pub fn previous_task(history: &[HistoryMessage]) -> Option<i64> {
 /// The action the last reply asked the user to pick a task for.
 pub fn pending_question(history: &[HistoryMessage]) -> Option<Action> {
     let text = last_reply(history)?;
-    if text.contains("Which one should I delete") {
-        Some(Action::Delete)
-    } else if text.contains("Which one should I mark as complete") {
-        Some(Action::Complete)
-    } else {
-        None
-    }
+    let asks = |action| {
+        super::lang::Lang::ALL
+            .iter()
+            .any(|l| text.contains(super::replies::question(*l, action)))
+    };
+    [Action::Delete, Action::Complete]
+        .into_iter()
+        .find(|action| asks(*action))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 mod history;
 pub mod intent;
+pub mod lang;
 pub mod matching;
 pub mod parse;
 pub mod replies;
@@ -16,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::{AgentError, HistoryMessage, ToolInvoker, ToolOutcome};
 use intent::{Action, Intent, Position, StatusFilter, TaskRef};
+use lang::Lang;
 use matching::{Match, Task, best_match};
 
 pub use parse::parse;
@@ -36,14 +38,21 @@ impl OfflineAgent {
         history: &[HistoryMessage],
         tools: &mut T,
     ) -> Result<String, AgentError> {
-        let mut turn = Turn { tools, history };
-        turn.run(parse(message)).await
+        let (lang, intent) = lang::understand(message, lang::conversation_language(history));
+        let mut turn = Turn {
+            tools,
+            history,
+            lang,
+        };
+        turn.run(intent).await
     }
 }
 
 struct Turn<'a, T> {
     tools: &'a mut T,
     history: &'a [HistoryMessage],
+    /// The language to answer in.
+    lang: Lang,
 }
 
 /// Which task ids a mention stands for, or the reply to give instead.
@@ -55,15 +64,27 @@ enum Resolved {
 impl<T: ToolInvoker> Turn<'_, T> {
     async fn run(&mut self, intent: Intent) -> Result<String, AgentError> {
         Ok(match intent {
-            Intent::Greeting => replies::greeting(),
-            Intent::Help => replies::help(),
-            Intent::Thanks => replies::thanks(),
-            Intent::Goodbye => replies::goodbye(),
-            Intent::Unknown { suggestion } => replies::unknown(suggestion.as_deref()),
-            Intent::Invalid(problem) => replies::problem(&problem),
-            Intent::Reopen(_) => replies::reopen_unsupported(),
-            Intent::UpdateWithoutValue(_) => replies::update_needs_value(),
+            Intent::Greeting => replies::greeting(self.lang),
+            Intent::Help => replies::help(self.lang),
+            Intent::Thanks => replies::thanks(self.lang),
+            Intent::Goodbye => replies::goodbye(self.lang),
+            Intent::Unknown { suggestion } => replies::unknown(self.lang, suggestion.as_deref()),
+            Intent::Invalid(problem) => replies::problem(self.lang, &problem),
+            Intent::Reopen(_) => replies::reopen_unsupported(self.lang),
+            Intent::UpdateWithoutValue(_) => replies::update_needs_value(self.lang),
             Intent::Add { title, description } => self.add(title, description).await?,
+            Intent::AddMany(titles) => {
+                let mut sentences = Vec::new();
+                for title in titles {
+                    sentences.push(self.add(title, None).await?);
+                }
+                sentences.join("\n")
+            }
+            Intent::Confirm(true) => match lang::offered_title(self.history) {
+                Some(title) => self.add(title, None).await?,
+                None => replies::yes_to_nothing(self.lang),
+            },
+            Intent::Confirm(false) => replies::no_to_nothing(self.lang),
             Intent::List(status) => self.list(status).await?,
             Intent::Complete(target) => self.act(Action::Complete, target).await?,
             Intent::Delete(target) => self.act(Action::Delete, target).await?,
@@ -77,7 +98,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
             Intent::DeleteAll => self.delete_all(false).await?,
             Intent::BareRef(target) => match history::pending_question(self.history) {
                 Some(action) => self.act(action, target).await?,
-                None => replies::bare_ref(),
+                None => replies::bare_ref(self.lang),
             },
         })
     }
@@ -103,12 +124,13 @@ impl<T: ToolInvoker> Turn<'_, T> {
             ToolOutcome::Ok(v) => {
                 let id = result_id(&v).unwrap_or_default();
                 replies::added(
+                    self.lang,
                     id,
                     result_title(&v).unwrap_or(&title),
                     description.as_deref(),
                 )
             }
-            ToolOutcome::Refused(message) => replies::add_refused(&message),
+            ToolOutcome::Refused(message) => replies::add_refused(self.lang, &message),
         })
     }
 
@@ -130,8 +152,8 @@ impl<T: ToolInvoker> Turn<'_, T> {
 
     async fn list(&mut self, status: StatusFilter) -> Result<String, AgentError> {
         Ok(match self.fetch(status).await? {
-            Ok(tasks) => replies::task_list(status, &tasks),
-            Err(message) => replies::list_refused(&message),
+            Ok(tasks) => replies::task_list(self.lang, status, &tasks),
+            Err(message) => replies::list_refused(self.lang, &message),
         })
     }
 
@@ -141,7 +163,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
             TaskRef::Ids(ids) => Resolved::Ids(ids),
             TaskRef::Previous => match history::previous_task(self.history) {
                 Some(id) => Resolved::Ids(vec![id]),
-                None => Resolved::Reply(replies::which_task(action)),
+                None => Resolved::Reply(replies::which_task(self.lang, action)),
             },
             TaskRef::Position(position) => {
                 let mut ids = history::listed_ids(self.history);
@@ -149,7 +171,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
                     match self.fetch(StatusFilter::All).await? {
                         Ok(tasks) => ids = tasks.iter().map(|t| t.id).collect(),
                         Err(message) => {
-                            return Ok(Resolved::Reply(replies::list_refused(&message)));
+                            return Ok(Resolved::Reply(replies::list_refused(self.lang, &message)));
                         }
                     }
                 }
@@ -159,22 +181,28 @@ impl<T: ToolInvoker> Turn<'_, T> {
                 };
                 match picked {
                     Some(id) => Resolved::Ids(vec![id]),
-                    None => Resolved::Reply(replies::no_such_position(position, ids.len())),
+                    None => {
+                        Resolved::Reply(replies::no_such_position(self.lang, position, ids.len()))
+                    }
                 }
             }
             TaskRef::Title(query) => {
                 let tasks = match self.fetch(StatusFilter::All).await? {
                     Ok(tasks) => tasks,
-                    Err(message) => return Ok(Resolved::Reply(replies::list_refused(&message))),
+                    Err(message) => {
+                        return Ok(Resolved::Reply(replies::list_refused(self.lang, &message)));
+                    }
                 };
                 match best_match(&query, &tasks, action == Action::Complete) {
                     Match::One(id) => Resolved::Ids(vec![id]),
                     Match::Ambiguous(ids) => {
                         let candidates: Vec<&Task> =
                             tasks.iter().filter(|t| ids.contains(&t.id)).collect();
-                        Resolved::Reply(replies::ambiguous(action, &query, &candidates))
+                        Resolved::Reply(replies::ambiguous(self.lang, action, &query, &candidates))
                     }
-                    Match::None => Resolved::Reply(replies::no_match(&query, !tasks.is_empty())),
+                    Match::None => {
+                        Resolved::Reply(replies::no_match(self.lang, &query, !tasks.is_empty()))
+                    }
                 }
             }
         })
@@ -189,11 +217,14 @@ impl<T: ToolInvoker> Turn<'_, T> {
         for id in ids {
             let sentence = match self.call(action.tool(), json!({ "task_id": id })).await? {
                 ToolOutcome::Ok(v) => replies::acted(
+                    self.lang,
                     action,
                     result_id(&v).unwrap_or(id),
-                    result_title(&v).unwrap_or("that task"),
+                    result_title(&v).unwrap_or(replies::that_task(self.lang)),
                 ),
-                ToolOutcome::Refused(message) => replies::refused(Some(action), Some(id), &message),
+                ToolOutcome::Refused(message) => {
+                    replies::refused(self.lang, Some(action), Some(id), &message)
+                }
             };
             sentences.push(sentence);
         }
@@ -208,7 +239,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
     ) -> Result<String, AgentError> {
         let id = match self.resolve(Action::Update, target).await? {
             Resolved::Ids(ids) if ids.len() == 1 => ids[0],
-            Resolved::Ids(_) => return Ok(replies::one_at_a_time()),
+            Resolved::Ids(_) => return Ok(replies::one_at_a_time(self.lang)),
             Resolved::Reply(reply) => return Ok(reply),
         };
         let mut args = json!({ "task_id": id });
@@ -220,13 +251,16 @@ impl<T: ToolInvoker> Turn<'_, T> {
         }
         Ok(match self.call("update_task", args).await? {
             ToolOutcome::Ok(v) => replies::updated(
+                self.lang,
                 result_id(&v).unwrap_or(id),
-                result_title(&v).or(title.as_deref()).unwrap_or("that task"),
+                result_title(&v)
+                    .or(title.as_deref())
+                    .unwrap_or(replies::that_task(self.lang)),
                 title.is_some(),
                 description.is_some(),
             ),
             ToolOutcome::Refused(message) => {
-                replies::refused(Some(Action::Update), Some(id), &message)
+                replies::refused(self.lang, Some(Action::Update), Some(id), &message)
             }
         })
     }
@@ -234,10 +268,10 @@ impl<T: ToolInvoker> Turn<'_, T> {
     async fn complete_all(&mut self) -> Result<String, AgentError> {
         let tasks = match self.fetch(StatusFilter::Pending).await? {
             Ok(tasks) => tasks,
-            Err(message) => return Ok(replies::list_refused(&message)),
+            Err(message) => return Ok(replies::list_refused(self.lang, &message)),
         };
         if tasks.is_empty() {
-            return Ok(replies::nothing_to_complete());
+            return Ok(replies::nothing_to_complete(self.lang));
         }
         self.apply_to_each(Action::Complete, &tasks).await
     }
@@ -250,10 +284,10 @@ impl<T: ToolInvoker> Turn<'_, T> {
         };
         let tasks = match self.fetch(status).await? {
             Ok(tasks) => tasks,
-            Err(message) => return Ok(replies::list_refused(&message)),
+            Err(message) => return Ok(replies::list_refused(self.lang, &message)),
         };
         if tasks.is_empty() {
-            return Ok(replies::nothing_to_delete(completed_only));
+            return Ok(replies::nothing_to_delete(self.lang, completed_only));
         }
         self.apply_to_each(Action::Delete, &tasks).await
     }
@@ -274,11 +308,16 @@ impl<T: ToolInvoker> Turn<'_, T> {
                     done.push(result_title(&v).unwrap_or(&task.title).to_string())
                 }
                 ToolOutcome::Refused(message) => {
-                    failures.push(replies::refused(Some(action), Some(task.id), &message));
+                    failures.push(replies::refused(
+                        self.lang,
+                        Some(action),
+                        Some(task.id),
+                        &message,
+                    ));
                 }
             }
         }
-        Ok(replies::bulk(action, &done, &failures))
+        Ok(replies::bulk(self.lang, action, &done, &failures))
     }
 }
 
