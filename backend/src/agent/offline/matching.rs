@@ -354,6 +354,11 @@ struct Scored {
 /// (completing something already done is rarely meant). Only the first
 /// [`MAX_CANDIDATES`] tasks are considered.
 pub fn best_match(query: &str, tasks: &[Task], prefer_pending: bool) -> Match {
+    best_match_where(query, tasks, prefer_pending).0
+}
+
+/// [`best_match`], and whether the match was found only in descriptions.
+pub fn best_match_where(query: &str, tasks: &[Task], prefer_pending: bool) -> (Match, bool) {
     let tasks = &tasks[..tasks.len().min(MAX_CANDIDATES)];
     let query = prefix_bytes(query, MAX_QUERY_BYTES);
     let wanted = simplified(query);
@@ -367,14 +372,15 @@ pub fn best_match(query: &str, tasks: &[Task], prefer_pending: bool) -> Match {
         })
         .collect();
     if !exact.is_empty() {
-        return pick(
+        let found = pick(
             exact.iter().map(|t| (t.id, t.completed)).collect(),
             prefer_pending,
         );
+        return (found, false);
     }
     let terms = key_terms(query);
     if terms.is_empty() {
-        return Match::None;
+        return (Match::None, false);
     }
     let needed = terms.len().div_ceil(2);
     let titles: Vec<Vec<String>> = tasks
@@ -383,9 +389,11 @@ pub fn best_match(query: &str, tasks: &[Task], prefer_pending: bool) -> Match {
         .collect();
     let by_title = score(&terms, needed, tasks, &titles, false);
     if !by_title.is_empty() {
-        return choose(&by_title, prefer_pending);
+        return (choose(&by_title, prefer_pending), false);
     }
-    choose(&score(&terms, needed, tasks, &titles, true), prefer_pending)
+    let found = choose(&score(&terms, needed, tasks, &titles, true), prefer_pending);
+    let by_description = found != Match::None;
+    (found, by_description)
 }
 
 /// Tasks with at least `needed` query terms in their title (or, when
@@ -555,6 +563,21 @@ mod tests {
         assert_eq!(
             best_match("pay bills", &list, false),
             Match::Ambiguous(vec![1, 2])
+        );
+    }
+
+    #[test]
+    fn titles_come_before_descriptions() {
+        let mut list = tasks(&["3 things", "Bread"]);
+        list[0].description = Some("eggs, bread and jam".into());
+        assert_eq!(
+            best_match_where("bread", &list, false),
+            (Match::One(2), false)
+        );
+        list.remove(1);
+        assert_eq!(
+            best_match_where("bread", &list, false),
+            (Match::One(1), true)
         );
     }
 

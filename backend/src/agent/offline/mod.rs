@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use super::{AgentError, HistoryMessage, ToolInvoker, ToolOutcome};
 use intent::{Action, Intent, Position, StatusFilter, TaskRef};
 use lang::Lang;
-use matching::{Match, Task, best_match};
+use matching::{Match, Task, best_match_where};
 
 pub use parse::parse;
 
@@ -80,9 +80,15 @@ impl<T: ToolInvoker> Turn<'_, T> {
                 }
                 sentences.join("\n")
             }
-            Intent::Confirm(true) => match lang::offered_title(self.history) {
-                Some(title) => self.add(title, None).await?,
-                None => replies::yes_to_nothing(self.lang),
+            Intent::Confirm(true) => match (
+                lang::offered_title(self.history),
+                history::pending_question(self.history),
+                history::listed_ids(self.history).as_slice(),
+            ) {
+                (Some(title), _, _) => self.add(title, None).await?,
+                // "Is it this one? Which one should I delete?" — "yes".
+                (None, Some(action), [id]) => self.act(action, TaskRef::Id(*id)).await?,
+                _ => replies::yes_to_nothing(self.lang),
             },
             Intent::Confirm(false) => replies::no_to_nothing(self.lang),
             Intent::List(status) => self.list(status).await?,
@@ -193,7 +199,19 @@ impl<T: ToolInvoker> Turn<'_, T> {
                         return Ok(Resolved::Reply(replies::list_refused(self.lang, &message)));
                     }
                 };
-                match best_match(&query, &tasks, action == Action::Complete) {
+                let (found, by_description) =
+                    best_match_where(&query, &tasks, action == Action::Complete);
+                match found {
+                    // Renaming or deleting a task no title names: ask first.
+                    Match::One(id) if by_description && action != Action::Complete => {
+                        let candidates: Vec<&Task> = tasks.iter().filter(|t| t.id == id).collect();
+                        Resolved::Reply(replies::only_described(
+                            self.lang,
+                            action,
+                            &query,
+                            &candidates,
+                        ))
+                    }
                     Match::One(id) => Resolved::Ids(vec![id]),
                     Match::Ambiguous(ids) => {
                         let candidates: Vec<&Task> =

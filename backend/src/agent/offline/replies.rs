@@ -57,6 +57,8 @@ pub struct Words {
     pub which_update: &'static str,
     /// `{query}`.
     pub ambiguous: &'static str,
+    /// No title fits `{query}`, but a description mentions it.
+    pub only_described: &'static str,
     pub no_match: &'static str,
     pub no_tasks: &'static str,
     pub which_task_complete: &'static str,
@@ -297,6 +299,17 @@ pub fn ambiguous(lang: Lang, action: Action, query: &str, candidates: &[&Task]) 
     format!(
         "{}\n{}\n{}",
         fill(w(lang).ambiguous, &[("query", query)]),
+        lines.join("\n"),
+        question(lang, action)
+    )
+}
+
+/// A rename or delete that only a description fits: show it and ask.
+pub fn only_described(lang: Lang, action: Action, query: &str, candidates: &[&Task]) -> String {
+    let lines: Vec<String> = candidates.iter().map(|t| line(t)).collect();
+    format!(
+        "{}\n{}\n{}",
+        fill(w(lang).only_described, &[("query", query)]),
         lines.join("\n"),
         question(lang, action)
     )

@@ -59,6 +59,7 @@ pub static WORDS: Words = Words {
     which_delete: "Which one should I delete?",
     which_update: "Which one should I change? Please name it by number, e.g. \"rename task 2 to …\".",
     ambiguous: "More than one task matches '{query}':",
+    only_described: "No task is called '{query}', but this one mentions it:",
     no_match: "I couldn't find a task matching '{query}', so I did not change anything. Say \"show my tasks\" to see them all.",
     no_tasks: "You don't have any tasks yet, so there is nothing to change.",
     which_task_complete: "Which task should I mark as complete? Tell me its number, e.g. \"task 3\", or a word from its title.",

@@ -61,6 +61,7 @@ pub static WORDS: Words = Words {
     which_delete: "¿Cuál borro?",
     which_update: "¿Cuál cambio? Nómbrala por su número, por ejemplo \"cambia la tarea 2 a …\".",
     ambiguous: "Hay más de una tarea que coincide con '{query}':",
+    only_described: "Ninguna tarea se llama '{query}', pero esta lo menciona:",
     no_match: "No encuentro ninguna tarea que coincida con '{query}', así que no he cambiado nada. Di \"muestra mis tareas\" para verlas todas.",
     no_tasks: "Todavía no tienes tareas, así que no hay nada que cambiar.",
     which_task_complete: "¿Qué tarea marco como completada? Dime su número, por ejemplo \"tarea 3\", o una palabra del título.",

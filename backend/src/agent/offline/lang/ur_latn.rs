@@ -62,6 +62,7 @@ pub static WORDS: Words = Words {
     which_delete: "In mein se kaun sa delete karoon?",
     which_update: "In mein se kaun sa badloon? Number batayein, maslan \"task 2 ka naam badal kar … kar do\".",
     ambiguous: "'{query}' se ek se ziyada tasks milte hain:",
+    only_described: "'{query}' naam ka koi task nahi, magar is task mein us ka zikr hai:",
     no_match: "Mujhe '{query}' se milta koi task nahi mila, is liye main ne kuch nahi badla. Sab dekhne ke liye kahein \"mere tasks dikhao\".",
     no_tasks: "Aap ke paas abhi koi task nahi, is liye badalne ko kuch nahi.",
     which_task_complete: "Kaun sa task mukammal karoon? Us ka number batayein, maslan \"task 3\", ya us ke naam ka koi lafz.",
