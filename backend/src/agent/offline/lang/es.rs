@@ -251,7 +251,8 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
     ]),
     description_field: rx(r"^(?:descripci[oó]n|detalles?|nota)$"),
     complete: rxs(&[
-        &format!(r"^(?:marca|marcar|marque|pon|deja)\s+(?P<r>.+?)\s+(?:como\s+)?{DONE}$"),
+        &format!(r"^(?:marca|marcar|marque)\s+(?P<r>.+?)\s+(?:como\s+)?{DONE}$"),
+        &format!(r"^(?:pon|deja)\s+(?P<r>.+?)\s+como\s+{DONE}$"),
         &format!(
             r"^(?:m[aá]rcala|m[aá]rcalo|compl[eé]tala|term[ií]nala|t[aá]chala)(?:\s+como\s+{DONE})?$"
         ),

@@ -229,9 +229,11 @@ impl Grammar {
             None => group(&c, "t")?.to_string(),
         };
         let mut t = trim_noise(&joined);
+        let mut list_named = false;
         loop {
             let before = t;
             if let Some(m) = self.list_place.find(t) {
+                list_named = true;
                 t = if m.start() == 0 {
                     trim_noise(&t[m.end()..])
                 } else {
@@ -251,6 +253,9 @@ impl Grammar {
                 return Some(Intent::AddMany(titles));
             }
         }
+        if let Some(titles) = self.several(t, list_named) {
+            return Some(Intent::AddMany(titles));
+        }
         if !is_quoted(t)
             && let Some(d) = self.description.captures(t)
         {
@@ -268,6 +273,22 @@ impl Grammar {
             && text.chars().next().is_some_and(char::is_alphabetic)
             && !self.question.is_match(text);
         plausible.then(|| clean_title(text))
+    }
+
+    /// Several short titles without a count: "huevos, pan y mermelada", or
+    /// "leche y huevos" when a list was named ("… a mi lista").
+    fn several(&self, text: &str, list_named: bool) -> Option<Vec<String>> {
+        if text.contains(['"', '\'', '(', ':']) || self.description.is_match(text) {
+            return None;
+        }
+        let titles = self.split_many(text);
+        let words = |t: &String| t.split_whitespace().count();
+        let fits = match titles.len() {
+            0 | 1 => false,
+            2 => list_named && titles.iter().all(|t| words(t) <= 2),
+            _ => text.contains([',', '،']) && titles.iter().all(|t| words(t) <= 3),
+        };
+        fits.then_some(titles)
     }
 
     fn split_many(&self, text: &str) -> Vec<String> {

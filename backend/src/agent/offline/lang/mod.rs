@@ -92,7 +92,7 @@ pub fn detect(message: &str) -> Option<Lang> {
     let en = count(Lang::En);
     let es = count(Lang::Es);
     // Roman Urdu borrows English verbs and nouns ("task 3 delete kar do").
-    let ur = 3 * count(Lang::UrLatn);
+    let ur = 2 * count(Lang::UrLatn);
     if es > en && es >= ur && es > 0 {
         Some(Lang::Es)
     } else if ur > en && ur > es {
@@ -125,8 +125,8 @@ pub fn parse_as(lang: Lang, message: &str) -> Intent {
 
 /// The language to answer in and what the message asks. The message's own
 /// language comes first (`fallback`, the conversation's, when it shows
-/// none); if that reading finds nothing, the other languages are tried, so
-/// an English command inside a Spanish conversation still works.
+/// none); if that reading finds nothing, the other languages are tried, and
+/// the one that understands the message answers it.
 pub fn understand(message: &str, fallback: Lang) -> (Lang, Intent) {
     let detected = detect(message);
     let lang = detected.unwrap_or(fallback);
@@ -137,7 +137,7 @@ pub fn understand(message: &str, fallback: Lang) -> (Lang, Intent) {
     for other in Lang::ALL.into_iter().filter(|l| *l != lang) {
         let intent = parse_as(other, message);
         if !matches!(intent, Intent::Unknown { .. }) {
-            return (detected.map_or(other, |_| lang), intent);
+            return (other, intent);
         }
     }
     (lang, first)

@@ -55,6 +55,11 @@ fn spanish() {
             ("recuérdame llamar a mamá", add("Llamar a mamá")),
             ("añade pan a mi lista", add("Pan")),
             (
+                "añade leche y huevos a mi lista",
+                AddMany(vec!["Leche".into(), "Huevos".into()]),
+            ),
+            ("pon leche en mi lista", add("Leche")),
+            (
                 "apunta reservar vuelos, descripción: a Lisboa en mayo",
                 Add {
                     title: "Reservar vuelos".into(),
@@ -127,6 +132,10 @@ fn urdu_script() {
             ("دودھ خریدنا شامل کرو", add("دودھ خریدنا")),
             ("نیا کام: بل ادا کرنا", add("بل ادا کرنا")),
             ("فہرست میں انڈے شامل کر دو", add("انڈے")),
+            (
+                "فہرست میں دودھ اور انڈے شامل کر دو",
+                AddMany(vec!["دودھ".into(), "انڈے".into()]),
+            ),
             (
                 "مجھے یاد دلانا کہ امی کو فون کرنا ہے",
                 add("امی کو فون کرنا"),
@@ -236,4 +245,40 @@ fn english_stays_english() {
     // A bare number answers in the conversation's language.
     assert_eq!(understand("3", Lang::Ur).0, Lang::Ur);
     assert_eq!(understand("3", Lang::Ur).1, Intent::BareRef(TaskRef::Id(3)));
+}
+
+/// Every public example is read in its own language (or shows none).
+#[test]
+fn examples_are_detected_in_their_language() {
+    use super::detect;
+    let files: [(&str, &[Lang]); 4] = [
+        (
+            include_str!("../../../../tests/data/nl-examples.jsonl"),
+            &[Lang::En],
+        ),
+        (
+            include_str!("../../../../tests/data/nl-en-broad.jsonl"),
+            &[Lang::En],
+        ),
+        (
+            include_str!("../../../../tests/data/nl-es.jsonl"),
+            &[Lang::Es],
+        ),
+        (
+            include_str!("../../../../tests/data/nl-ur.jsonl"),
+            &[Lang::Ur, Lang::UrLatn],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (lines, langs) in files {
+        for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+            let case: serde_json::Value = serde_json::from_str(line).unwrap();
+            let say = case["say"].as_str().unwrap();
+            let found = detect(say);
+            if found.is_some_and(|l| !langs.contains(&l)) {
+                failures.push(format!("{say:?}: {found:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
