@@ -315,7 +315,7 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
         r"^(?:qu[eé]|cu[aá]l|cu[aá]les|cu[aá]ntas|cu[aá]ntos|hay|tengo|me\s+queda|queda|d[oó]nde|c[oó]mo|por\s+qu[eé])\b",
     ),
     pending: rx(
-        r"\b(?:pendientes?|falta|faltan|queda|quedan|sin hacer|por hacer|sin terminar|abiertas|no\s+(?:he\s+)?(?:terminado|completado|hecho))\b",
+        r"\b(?:pendientes?|tengo que|hay que|debo|necesito hacer|falta|faltan|queda|quedan|sin hacer|por hacer|sin terminar|abiertas|no\s+(?:he\s+)?(?:terminado|completado|hecho))\b",
     ),
     completed: rx(
         r"\b(?:completad[ao]s?|terminad[ao]s?|hech[ao]s?|finalizad[ao]s?|he\s+hecho|he\s+completado|he\s+terminado)\b",
@@ -324,8 +324,8 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
     add: rxs(&[
         r"^(?:a[ñn]ade|a[ñn]adir|a[ñn][aá]deme|agrega|agregar|agr[eé]game|anota|anotar|apunta|apuntar|crea|crear|mete|incluye|pon|nueva tarea|nueva|nuevo)\b[\s,:;-]*(?P<t>.+)$",
         r"^(?:recu[eé]rdame|recordarme|no me dejes olvidar|no olvides|no te olvides de)\s+(?:que\s+(?:tengo que|debo|hay que)\s+)?(?P<t>.+)$",
-        r"^(?:tengo que|necesito|debo|hay que)\s+(?P<t>.+)$",
     ]),
+    intention: rxs(&[r"^(?:tengo que|necesito|debo|hay que)\s+(?P<t>.+)$"]),
     add_object: rx(
         r"^(?:(?:una|otra|la|un|nueva)\s+)*(?:nueva\s+)?(?:tarea|recordatorio|nota|cosa)\b[\s,:;=-]*(?:(?:que\s+diga|llamada|titulada|para|de)\b[\s:]*)?",
     ),

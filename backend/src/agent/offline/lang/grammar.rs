@@ -42,6 +42,8 @@ pub struct Grammar {
     pub completed: Regex,
     pub all: Regex,
     pub add: Vec<Regex>,
+    /// "I need to …" statements read as new tasks, tried after lists.
+    pub intention: Vec<Regex>,
     /// Words before a new title that are not part of it ("una tarea:").
     pub add_object: Regex,
     /// Where a list is named around a title ("a mi lista").
@@ -138,11 +140,14 @@ impl Grammar {
         if let Some(i) = self.past_tense(text) {
             return i;
         }
-        if let Some(i) = self.add(text) {
+        if let Some(i) = self.add(&self.add, text) {
             return i;
         }
         if asks_list {
             return Intent::List(self.status(text));
+        }
+        if let Some(i) = self.add(&self.intention, text) {
+            return i;
         }
         let reference = self.reference(text);
         if reference.is_explicit() && reference != TaskRef::Previous {
@@ -221,8 +226,8 @@ impl Grammar {
         )))
     }
 
-    fn add(&self, text: &str) -> Option<Intent> {
-        let c = self.add.iter().find_map(|p| p.captures(text))?;
+    fn add(&self, patterns: &[Regex], text: &str) -> Option<Intent> {
+        let c = patterns.iter().find_map(|p| p.captures(text))?;
         // Whatever follows the verb ("…, تفصیل: …", "…: انڈے، …") joins the title.
         let joined = match group(&c, "tail") {
             Some(tail) => format!("{}, {tail}", group(&c, "t")?),

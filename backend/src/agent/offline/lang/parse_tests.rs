@@ -53,6 +53,8 @@ fn spanish() {
                 add("Pagar las facturas"),
             ),
             ("recuérdame llamar a mamá", add("Llamar a mamá")),
+            ("tengo que llamar al dentista", add("Llamar al dentista")),
+            ("¿qué tengo que hacer?", List(StatusFilter::Pending)),
             ("añade pan a mi lista", add("Pan")),
             (
                 "añade leche y huevos a mi lista",

@@ -291,6 +291,9 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
         r"^(?:mujhe\s+)?yaad\s+(?:dilana|dilao|dilayein|dila\s+dena|dila\s+dein|karwana)\s+(?:ke|keh|k|kay)\s+(?P<t>.+)$",
         r"^(?:mujhe\s+)?(?P<t>.+?)\s+yaad\s+(?:dilana|dilao|dilayein|dila\s+dena|dila\s+dein|rakhna)$",
     ]),
+    intention: rxs(&[
+        r"^(?:mujhe|hamein|humein)\s+(?P<t>.+?\s+(?:karna|lena|jana|jaana|khareedna|kharidna|dena|lana|bhejna|likhna|parhna|banana|dekhna))\s+(?:hai|hain|hoga|parega)$",
+    ]),
     add_object: rx(r"^(?:ek\s+)?(?:naya\s+)?(?:kaam|task)\s*[:,-]\s*"),
     list_place: rx(
         r"^(?:meri\s+|apni\s+)?list\s+(?:mein|me|main)\s*|\s+(?:meri\s+|apni\s+)?list\s+(?:mein|me|main)$|\s+(?:hai|hain)$|\s+(?:ka|ki)\s+(?:kaam|task)$",
