@@ -284,3 +284,48 @@ fn examples_are_detected_in_their_language() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Odd input never panics and never takes long, in any language.
+#[test]
+fn odd_input_is_handled() {
+    let long_urdu = "ا".repeat(4000);
+    let long_words = "tarea ".repeat(700);
+    let odd = [
+        "",
+        " ",
+        "۔۔۔",
+        "؟",
+        "'",
+        "\"",
+        "''",
+        "کام",
+        "tarea",
+        "task",
+        "¿",
+        "¡¡¡",
+        "task 99999999999999999999",
+        "کام ۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹۹",
+        "borra la tarea",
+        "añade",
+        "شامل کرو",
+        "add kar do",
+        "cambia a",
+        "کا نام بدل کر کر دو",
+        "\u{200c}\u{200f}",
+        " ad milk",
+        "a, b, c and d",
+        "añade ,,, y y",
+        long_urdu.as_str(),
+        long_words.as_str(),
+    ];
+    for text in odd {
+        let started = std::time::Instant::now();
+        for fallback in Lang::ALL {
+            let _ = understand(text, fallback);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{text:?}"
+        );
+    }
+}

@@ -18,6 +18,7 @@ const WORDS: &[&str] = &[
 /// The message with its first word replaced by the one command it is a
 /// typo of, if there is exactly one.
 pub fn fix_command_word(text: &str) -> Option<String> {
+    let text = text.trim_start();
     let first = text.split_whitespace().next()?;
     let word = first.to_lowercase();
     if word.len() < 2
