@@ -259,6 +259,7 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
         r"^(?:completa|completar|termina|terminar|finaliza|finalizar|tacha|tachar|cierra|cerrar)\s+(?P<r>.+)$",
         &format!(r"^(?P<r>.+?)\s+(?:ya\s+)?(?:est[aá]|est[aá]n|qued[oó])\s+(?:ya\s+)?{DONE}s?$"),
         r"^(?P<r>.+?)\s+(?:hecha|hecho|completada|completado|terminada|terminado)$",
+        r"^(?P<r>.+?)\s+(?:ya\s+)?(?:est[aá]n?|qued[oó]|quedaron|fue|fueron)\s+(?:ya\s+)?(?:pagad|enviad|comprad|llamad|limpiad|reservad|lavad|arreglad|entregad|mandad|renovad|recogid|devuelt|escrit|visitad)[oa]s?$",
         r"^(?:ya\s+)?(?:termin[eé]|acab[eé]|complet[eé])\s+(?:con\s+)?(?P<r>.+)$",
     ]),
     past: rxs(&[
