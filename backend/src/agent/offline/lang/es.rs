@@ -250,6 +250,11 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
         r"^(?:cambia|cambiar|renombra|renombrar|modifica|edita|actualiza)\s+(?P<r>.+)$",
     ]),
     description_field: rx(r"^(?:descripci[oó]n|detalles?|nota)$"),
+    reopen: rxs(&[
+        r"^(?:marca|marcar|pon|deja)\s+(?P<r>.+?)\s+como\s+(?:no\s+(?:hecha|hecho|completada|completado|terminada|terminado)|pendiente|sin hacer|abierta)$",
+        r"^(?:reabre|reabrir|desmarca|desmarcar)\s+(?P<r>.+)$",
+        r"^(?P<r>.+?)\s+(?:no\s+est[aá]|todav[ií]a\s+no\s+est[aá]|a[uú]n\s+no\s+est[aá])\s+(?:hecha|hecho|completada|completado|terminada|terminado)$",
+    ]),
     complete: rxs(&[
         &format!(r"^(?:marca|marcar|marque)\s+(?P<r>.+?)\s+(?:como\s+)?{DONE}$"),
         &format!(r"^(?:pon|deja)\s+(?P<r>.+?)\s+como\s+{DONE}$"),

@@ -29,6 +29,8 @@ pub struct Grammar {
     pub update: Vec<Regex>,
     pub update_without_value: Vec<Regex>,
     pub description_field: Regex,
+    /// "mark it as not done": the tools cannot reopen a task.
+    pub reopen: Vec<Regex>,
     pub complete: Vec<Regex>,
     /// Past-tense reports ("pagué las facturas"): `v` the verb, `o` the rest.
     pub past: Vec<Regex>,
@@ -130,6 +132,9 @@ impl Grammar {
         }
         if let Some(i) = self.update(text) {
             return i;
+        }
+        if let Some(r) = self.mention(&self.reopen, text) {
+            return Intent::Reopen(r);
         }
         if let Some(r) = self.mention(&self.complete, text) {
             return Intent::Complete(r);

@@ -91,6 +91,7 @@ fn spanish() {
                 Complete(title("gimnasio")),
             ),
             ("márcala como hecha", Complete(TaskRef::Previous)),
+            ("marca la tarea 3 como no hecha", Reopen(TaskRef::Id(3))),
             ("borra la tarea 2", Delete(TaskRef::Id(2))),
             (
                 "elimina la última",
@@ -165,6 +166,7 @@ fn urdu_script() {
             ),
             ("بل ادا کر دیا", Complete(title("بل ادا"))),
             ("اسے مکمل کر دو", Complete(TaskRef::Previous)),
+            ("کام 3 کو نامکمل کر دو", Reopen(TaskRef::Id(3))),
             ("کام 2 حذف کرو", Delete(TaskRef::Id(2))),
             ("جم والا کام ہٹا دو", Delete(title("جم"))),
             (
@@ -216,6 +218,18 @@ fn roman_urdu() {
                 Complete(TaskRef::Position(Position::Nth(2))),
             ),
             ("bill jama ho gaya", Complete(title("bill jama"))),
+            ("task 3 mukammal nahi hua", Reopen(TaskRef::Id(3))),
+            (
+                "teen cheezein add karo: ande, double roti aur jam",
+                AddMany(vec!["Ande".into(), "Double roti".into(), "Jam".into()]),
+            ),
+            (
+                "ticket book karna add karo, detail: Lahore ke liye",
+                Add {
+                    title: "Ticket book karna".into(),
+                    description: Some("Lahore ke liye".into()),
+                },
+            ),
             ("task 2 delete kar do", Delete(TaskRef::Id(2))),
             ("gym wala task hata do", Delete(title("gym"))),
             ("isay delete karo", Delete(TaskRef::Previous)),

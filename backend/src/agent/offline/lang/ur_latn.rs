@@ -248,6 +248,12 @@ pub static GRAMMAR: LazyLock<Grammar> = LazyLock::new(|| Grammar {
         r"^(?P<r>.+?)\s+ka\s+(?:naam|name|title)\s+(?:badlo|badal\s*{D}|(?:change|tabdeel)\s*{K})$"
     )]),
     description_field: rx(r"^(?:tafseel|detail|details|description)$"),
+    reopen: rxs(&[
+        &format!(
+            r"^(?P<r>.+?)\s+(?:ko\s+)?(?:na-?mukammal|incomplete|undone|not\s+done|dobara\s+khol|wapas\s+khol)\s*(?:{K}|{D})$"
+        ),
+        r"^(?P<r>.+?)\s+(?:abhi\s+)?(?:mukammal|complete|done)\s+nahi\s+(?:hua|huwa|hai)$",
+    ]),
     complete: rxs(&[
         &format!(
             r"^(?P<r>.+?)\s+(?:ko\s+)?(?:mukammal|complete|done|poora|pura|finish)\s*(?:{K}|{DONE_NOW}|hai|hain)$"
