@@ -82,15 +82,17 @@ pub fn detect(message: &str) -> Option<Lang> {
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| !w.is_empty())
         .collect();
-    // Spanish marks alone are a strong clue.
-    let spanish_marks = head.contains(['¿', '¡', 'ñ', 'á', 'é', 'í', 'ó', 'ú']);
     let count = |lang: Lang| {
         let markers = lang.markers();
         words.iter().filter(|w| markers.contains(w)).count()
-            + usize::from(lang == Lang::Es && spanish_marks) * 2
     };
+    // "¿", "¡" and "ñ" are strong clues; accents only back up Spanish words
+    // (English messages name "José" and "café" too).
+    let inverted = head.contains(['¿', '¡', 'ñ']);
+    let accents = head.contains(['á', 'é', 'í', 'ó', 'ú']);
+    let es_words = count(Lang::Es);
+    let es = es_words + 2 * usize::from(inverted) + 2 * usize::from(accents && es_words > 0);
     let en = count(Lang::En);
-    let es = count(Lang::Es);
     // Roman Urdu borrows English verbs and nouns ("task 3 delete kar do").
     let ur = 2 * count(Lang::UrLatn);
     if es > en && es >= ur && es > 0 {
@@ -187,6 +189,9 @@ mod tests {
             ("task 3 delete kar do", Some(Lang::UrLatn)),
             ("add 'comprar pan' to my list", Some(Lang::En)),
             ("3", None),
+            ("call José", None),
+            ("add café with Ana", Some(Lang::En)),
+            ("¿algo pendiente?", Some(Lang::Es)),
         ] {
             assert_eq!(detect(text), lang, "{text}");
         }
