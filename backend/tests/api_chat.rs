@@ -178,7 +178,40 @@ async fn conversations_belong_to_their_user(store: Store) {
     assert!(!bob["response"].as_str().unwrap().contains("Call mom"));
 }
 
+/// "delete everything" asks first; only a yes to that question deletes, and
+/// exactly the tasks it named (a task added in between stays).
+async fn bulk_deletion_asks_first(store: Store) {
+    let app = TestApp::spawn(db_or_skip!(store)).await;
+    let first = app.say("alice", None, "add buy milk").await;
+    let conversation = Some(first["conversation_id"].as_i64().unwrap());
+    app.say("alice", conversation, "add call mom").await;
+    app.say("alice", conversation, "add water plants").await;
+
+    let asked = app.say("alice", conversation, "delete everything").await;
+    let names: Vec<String> = calls(&asked).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["list_tasks"], "nothing deleted before the yes");
+    assert!(asked["response"].as_str().unwrap().contains('?'));
+    assert_eq!(tasks::count(&app.db.db, "alice").await.unwrap(), (3, 0));
+
+    let declined = app.say("alice", conversation, "no").await;
+    assert!(calls(&declined).is_empty());
+    assert_eq!(tasks::count(&app.db.db, "alice").await.unwrap(), (3, 0));
+    let stale = app.say("alice", conversation, "yes").await;
+    assert!(calls(&stale).is_empty(), "a yes to nothing changes nothing");
+
+    app.say("alice", conversation, "delete everything").await;
+    app.say("alice", conversation, "add something new").await;
+    let yes = app.say("alice", conversation, "yes").await;
+    assert!(calls(&yes).is_empty(), "the question is no longer open");
+    app.say("alice", conversation, "delete all my tasks").await;
+    let yes = app.say("alice", conversation, "yes").await;
+    let deleted: Vec<String> = calls(&yes).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(deleted, ["delete_task"; 4]);
+    assert_eq!(tasks::count(&app.db.db, "alice").await.unwrap(), (0, 0));
+}
+
 on_both_stores!(
+    bulk_deletion_asks_first,
     manages_tasks_in_plain_english,
     rejects_bad_requests_and_stores_nothing,
     conversations_belong_to_their_user,

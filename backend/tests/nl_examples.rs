@@ -1,6 +1,12 @@
-//! Every line of `data/nl-examples.jsonl` through the real endpoint with the
-//! offline agent: the expected tool calls appear, in order, as a subsequence
-//! of the calls made, and no other task-changing call happens.
+//! Every line of the `data/nl-*.jsonl` example files (English, the broader
+//! English forms, Spanish, Urdu) through the real endpoint with the offline
+//! agent: the expected tool calls appear, in order, as a subsequence of the
+//! calls made, and no other task-changing call happens.
+//!
+//! A case: `setup` (tasks, by position; `title`, optional `description` and
+//! `completed`), optional `before` (messages said first in the same
+//! conversation, whose calls are not checked), `say`, `expect` (calls; a
+//! `task_id` is a position in `setup`) and optional `reply_mentions`.
 
 mod support;
 
@@ -41,20 +47,64 @@ fn matches(call: &Value, expected: &Value, ids: &[i64]) -> bool {
     })
 }
 
-/// "task N" (a whole number) becomes "task <id of the N-th setup task>".
+/// The example files, each with the fewest cases it must hold.
+const FILES: [(&str, &str, usize); 4] = [
+    ("nl-examples", include_str!("data/nl-examples.jsonl"), 20),
+    ("nl-en-broad", include_str!("data/nl-en-broad.jsonl"), 20),
+    ("nl-es", include_str!("data/nl-es.jsonl"), 20),
+    ("nl-ur", include_str!("data/nl-ur.jsonl"), 20),
+];
+
+/// The words before a task number, in every language of the examples.
+const TASK_WORDS: [&str; 3] = ["task ", "tarea ", "کام "];
+
+/// Urdu digits ۰-۹ as a number, or Western ones.
+fn read_digits(rest: &str) -> (String, bool) {
+    let mut value = String::new();
+    let mut urdu = false;
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => value.push(c),
+            '\u{06F0}'..='\u{06F9}' => {
+                urdu = true;
+                value.push(char::from(b'0' + (c as u32 - 0x06F0) as u8));
+            }
+            _ => break,
+        }
+    }
+    (value, urdu)
+}
+
+fn urdu_digits(n: &str) -> String {
+    n.chars()
+        .map(|c| char::from_u32(0x06F0 + (c as u32 - '0' as u32)).unwrap())
+        .collect()
+}
+
+/// "task N" ("tarea N", "کام N") becomes the id of the N-th setup task,
+/// written in the same digits.
 fn renumber(say: &str, ids: &[i64]) -> String {
     let mut out = String::new();
     let mut rest = say;
-    while let Some(at) = rest.find("task ") {
-        out.push_str(&rest[..at + 5]);
-        rest = &rest[at + 5..];
-        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    while let Some((at, word)) = TASK_WORDS
+        .iter()
+        .filter_map(|w| rest.find(w).map(|at| (at, *w)))
+        .min()
+    {
+        out.push_str(&rest[..at + word.len()]);
+        rest = &rest[at + word.len()..];
+        let (digits, urdu) = read_digits(rest);
         if let Ok(n) = digits.parse::<usize>() {
-            match ids.get(n.wrapping_sub(1)) {
-                Some(id) => out.push_str(&id.to_string()),
-                None => out.push_str(&digits),
-            }
-            rest = &rest[digits.len()..];
+            let id = ids
+                .get(n.wrapping_sub(1))
+                .map_or(digits.clone(), |id| id.to_string());
+            out.push_str(&if urdu { urdu_digits(&id) } else { id });
+            let typed: usize = rest
+                .chars()
+                .take(digits.chars().count())
+                .map(char::len_utf8)
+                .sum();
+            rest = &rest[typed..];
         }
     }
     out.push_str(rest);
@@ -62,52 +112,22 @@ fn renumber(say: &str, ids: &[i64]) -> String {
 }
 
 async fn run_examples(store: Store) {
-    let lines = include_str!("data/nl-examples.jsonl");
     let mut failures = Vec::new();
     let db = db_or_skip!(store);
     let app = TestApp::spawn(db).await;
-    for (n, line) in lines.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let case: Value = serde_json::from_str(line).unwrap();
-        let user = format!("nl-user-{n}");
-        let mut ids = Vec::new();
-        for task in case["setup"].as_array().unwrap() {
-            let created = tasks::add(&app.db.db, &user, task["title"].as_str().unwrap(), None)
-                .await
-                .unwrap();
-            if task["completed"].as_bool() == Some(true) {
-                tasks::complete(&app.db.db, &user, created.id)
-                    .await
-                    .unwrap();
-            }
-            ids.push(created.id);
+    for (file, lines, at_least) in FILES {
+        let cases: Vec<&str> = lines.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert!(
+            cases.len() >= at_least,
+            "{file}: {} cases, expected at least {at_least}",
+            cases.len()
+        );
+        for (n, line) in cases.into_iter().enumerate() {
+            let case: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{file}:{}: {e}", n + 1));
+            run_case(&app, &format!("{file}-{n}"), &case, &mut failures).await;
         }
-        // Ids are global: say "task N" with the id of the N-th setup task.
-        let say = renumber(case["say"].as_str().unwrap(), &ids);
-        let body = app.say(&user, None, &say).await;
-        let made = body["tool_calls"].as_array().unwrap();
-        let expected = case["expect"].as_array().unwrap();
-
-        let mut next = 0;
-        for call in made {
-            if next < expected.len() && matches(call, &expected[next], &ids) {
-                next += 1;
-            } else if CHANGING.contains(&call["name"].as_str().unwrap()) {
-                failures.push(format!("{say:?}: unexpected call {call}"));
-            }
-        }
-        if next < expected.len() {
-            failures.push(format!(
-                "{say:?}: expected {} but made {:?}",
-                expected[next], made
-            ));
-        }
-        let reply = body["response"].as_str().unwrap().to_lowercase();
-        for word in case["reply_mentions"].as_array().into_iter().flatten() {
-            let word = word.as_str().unwrap().to_lowercase();
-            if !reply.contains(&word) {
-                failures.push(format!("{say:?}: reply {reply:?} lacks {word:?}"));
-            }
-        }
+        eprintln!("{file}: done");
     }
     assert!(
         failures.is_empty(),
@@ -115,6 +135,58 @@ async fn run_examples(store: Store) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+async fn run_case(app: &TestApp, user: &str, case: &Value, failures: &mut Vec<String>) {
+    let mut ids = Vec::new();
+    for task in case["setup"].as_array().unwrap() {
+        let created = tasks::add(
+            &app.db.db,
+            user,
+            task["title"].as_str().unwrap(),
+            task["description"].as_str(),
+        )
+        .await
+        .unwrap();
+        if task["completed"].as_bool() == Some(true) {
+            tasks::complete(&app.db.db, user, created.id).await.unwrap();
+        }
+        ids.push(created.id);
+    }
+    // Earlier turns of the same conversation ("show my tasks" before "the second one").
+    let mut conversation = None;
+    for before in case["before"].as_array().into_iter().flatten() {
+        let said = renumber(before.as_str().unwrap(), &ids);
+        let body = app.say(user, conversation, &said).await;
+        conversation = body["conversation_id"].as_i64();
+    }
+    // Ids are global: say "task N" with the id of the N-th setup task.
+    let say = renumber(case["say"].as_str().unwrap(), &ids);
+    let body = app.say(user, conversation, &say).await;
+    let made = body["tool_calls"].as_array().unwrap();
+    let expected = case["expect"].as_array().unwrap();
+
+    let mut next = 0;
+    for call in made {
+        if next < expected.len() && matches(call, &expected[next], &ids) {
+            next += 1;
+        } else if CHANGING.contains(&call["name"].as_str().unwrap()) {
+            failures.push(format!("{say:?}: unexpected call {call}"));
+        }
+    }
+    if next < expected.len() {
+        failures.push(format!(
+            "{say:?}: expected {} but made {:?}",
+            expected[next], made
+        ));
+    }
+    let reply = body["response"].as_str().unwrap().to_lowercase();
+    for word in case["reply_mentions"].as_array().into_iter().flatten() {
+        let word = word.as_str().unwrap().to_lowercase();
+        if !reply.contains(&word) {
+            failures.push(format!("{say:?}: reply {reply:?} lacks {word:?}"));
+        }
+    }
 }
 
 on_both_stores!(run_examples);

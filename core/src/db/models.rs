@@ -60,6 +60,8 @@ pub enum FollowUp {
     },
     /// "Shall I … all N?": a yes applies `tool` to exactly these tasks.
     Confirm { tool: ToolName, task_ids: Vec<i64> },
+    /// "Should I add 'X' as a new task?": a yes adds it.
+    OfferAdd { title: String },
 }
 
 /// A nullable JSON text column read as `Option<T>`.

@@ -2,7 +2,7 @@
 //! with each reply (never from the reply's wording): for "it", "the second
 //! one", answers to "which one?" and a "yes" to "shall I delete all 12?".
 
-use todo_core::tools::{ToolCallRecord, ToolName, ToolResult};
+use todo_core::tools::{ToolCallRecord, ToolResult};
 
 use super::intent::Action;
 use crate::agent::{FollowUp, HistoryMessage, Role};
@@ -63,72 +63,14 @@ pub fn pending_question(history: &[HistoryMessage]) -> Option<Action> {
     }
 }
 
-/// The bulk change the last reply asked the user to confirm.
-pub fn confirmation(history: &[HistoryMessage]) -> Option<(ToolName, Vec<i64>)> {
-    match &last_reply(history)?.follow_up {
-        Some(FollowUp::Confirm { tool, task_ids }) => Some((*tool, task_ids.clone())),
-        _ => None,
-    }
-}
-
-/// `Some(true)` for a yes, `Some(false)` for a no, `None` for anything else
-/// (which is then understood as a new request).
-pub fn answer_to_confirmation(message: &str) -> Option<bool> {
-    const YES: &[&str] = &[
-        "yes",
-        "y",
-        "yeah",
-        "yep",
-        "sure",
-        "ok",
-        "okay",
-        "confirm",
-        "go ahead",
-        "do it",
-        "yes please",
-        "yes, delete them",
-        "yes delete them",
-        "yes, do it",
-        "sí",
-        "si",
-        "ہاں",
-        "جی ہاں",
-        "haan",
-        "han",
-        "ji haan",
-    ];
-    const NO: &[&str] = &[
-        "no",
-        "n",
-        "nope",
-        "cancel",
-        "stop",
-        "don't",
-        "do not",
-        "no thanks",
-        "never mind",
-        "nevermind",
-        "نہیں",
-        "nahi",
-        "nahin",
-    ];
-    let said = message
-        .trim()
-        .trim_end_matches(['.', '!', '?', '۔'])
-        .trim()
-        .to_lowercase();
-    if YES.contains(&said.as_str()) {
-        Some(true)
-    } else if NO.contains(&said.as_str()) {
-        Some(false)
-    } else {
-        None
-    }
+/// What the last reply left open, if anything (for a "yes").
+pub fn open_question(history: &[HistoryMessage]) -> Option<FollowUp> {
+    last_reply(history)?.follow_up.clone()
 }
 
 #[cfg(test)]
 mod tests {
-    use todo_core::tools::{ChangeStatus, TaskChange, TaskItem, ToolCall};
+    use todo_core::tools::{ChangeStatus, TaskChange, TaskItem, ToolCall, ToolName};
 
     use super::*;
 
@@ -205,22 +147,21 @@ mod tests {
         let history = vec![question];
         assert_eq!(pending_question(&history), Some(Action::Delete));
         assert_eq!(listed_ids(&history), vec![2, 5]);
-        assert_eq!(confirmation(&history), None);
+        assert!(matches!(
+            open_question(&history),
+            Some(FollowUp::PickTask { .. })
+        ));
     }
 
     #[test]
-    fn reads_confirmations() {
+    fn reads_open_questions() {
         let mut question = said(Role::Assistant, "Sure?", vec![listed(&[1, 2])]);
-        question.follow_up = Some(FollowUp::Confirm {
+        let open = FollowUp::Confirm {
             tool: ToolName::DeleteTask,
             task_ids: vec![1, 2],
-        });
-        assert_eq!(
-            confirmation(&[question]),
-            Some((ToolName::DeleteTask, vec![1, 2]))
-        );
-        assert_eq!(answer_to_confirmation(" Yes! "), Some(true));
-        assert_eq!(answer_to_confirmation("no."), Some(false));
-        assert_eq!(answer_to_confirmation("yes, add milk too"), None);
+        };
+        question.follow_up = Some(open.clone());
+        assert_eq!(open_question(&[question]), Some(open));
+        assert_eq!(open_question(&[]), None);
     }
 }

@@ -54,6 +54,8 @@ pub enum Intent {
         title: String,
         description: Option<String>,
     },
+    /// Several new tasks in one message ("add eggs, bread and jam").
+    AddMany(Vec<String>),
     List(StatusFilter),
     Complete(TaskRef),
     Delete(TaskRef),
@@ -72,6 +74,8 @@ pub enum Intent {
     /// Only a task mention ("task 3", "the second one"), e.g. answering "which one?".
     BareRef(TaskRef),
     Invalid(Problem),
+    /// "yes" (`true`) or "no" (`false`), answering the previous reply.
+    Confirm(bool),
     /// Not understood; `suggestion` is a title the user may have meant to add.
     Unknown {
         suggestion: Option<String>,

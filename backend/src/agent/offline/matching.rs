@@ -194,16 +194,39 @@ fn restore_verb(base: &str) -> String {
     base.to_string()
 }
 
-/// The meaningful stems of a text, without repeats.
-pub fn key_terms(text: &str) -> Vec<String> {
+/// Bounds that keep one lookup cheap whatever the user typed or stored:
+/// only so much of the query and of each task is read, only so many query
+/// terms and tasks are compared, and long words are compared exactly.
+pub const MAX_QUERY_BYTES: usize = 600;
+pub const MAX_QUERY_TERMS: usize = 12;
+pub const MAX_CANDIDATES: usize = 1000;
+const MAX_TASK_TERMS: usize = 40;
+/// Bytes of a title (200 characters is the contract's limit) and of a
+/// description read when matching.
+const MAX_TITLE_BYTES: usize = 800;
+const MAX_DESCRIPTION_BYTES: usize = 600;
+/// Words longer than this are compared for equality only.
+const MAX_FUZZY_CHARS: usize = 32;
+/// Words longer than this (in bytes) are ignored.
+const MAX_WORD_BYTES: usize = 4 * MAX_FUZZY_CHARS;
+
+/// The meaningful stems of a text, without repeats (at most `limit`).
+fn key_terms_up_to(text: &str, limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for word in text
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
     {
-        let lower = word.to_lowercase();
-        if STOP_WORDS.contains(&lower.as_str()) {
+        if out.len() >= limit {
+            break;
+        }
+        // Nobody names a task by a word this long: it is not compared at all.
+        if word.len() > MAX_WORD_BYTES {
+            continue;
+        }
+        let lower = fold(word);
+        if is_stop_word(&lower) {
             continue;
         }
         let s = stem(&lower);
@@ -214,36 +237,93 @@ pub fn key_terms(text: &str) -> Vec<String> {
     out
 }
 
+/// The meaningful stems of a text, without repeats.
+pub fn key_terms(text: &str) -> Vec<String> {
+    key_terms_up_to(text, MAX_QUERY_TERMS)
+}
+
+/// Lower case without the accents Spanish writers may or may not type.
+fn fold(word: &str) -> String {
+    word.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            c => c,
+        })
+        .collect()
+}
+
+fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word) || super::lang::is_stop_word(word)
+}
+
+/// At most the first `n` bytes of `s`, cut at a character boundary.
+fn prefix_bytes(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// Two stems match if equal, one extends the other a little ("meet"/"meeting"
 /// once stemmed), or they differ by one typo in a word of five letters or more.
+/// Linear in the words' length, and exact for words too long to be typos.
 fn similar(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    if short.len() >= 4 && long.starts_with(short) && long.len() - short.len() <= 3 {
+    // A character takes at most four bytes: cheap rejections first.
+    if long.len() > 4 * MAX_FUZZY_CHARS || long.len() > 4 * (short.len() + 3) {
+        return false;
+    }
+    let (ns, nl) = (short.chars().count(), long.chars().count());
+    if nl > MAX_FUZZY_CHARS {
+        return false;
+    }
+    if ns >= 4 && long.starts_with(short) && nl - ns <= 3 {
         return true;
     }
-    short.chars().count() >= 5 && edit_distance(a, b) <= 1
+    ns >= 5 && within_one_edit(short, long)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// True when one insertion, deletion or substitution turns `a` into `b`
+/// (`a` no longer than `b`); one pass over both, without allocating for
+/// plain ASCII words.
+fn within_one_edit(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    one_edit(&a, &b)
+}
+
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    if b.len() < a.len() || b.len() - a.len() > 1 {
+        return false;
     }
-    prev[b.len()]
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if a.len() == b.len() {
+        // One substitution: the rest after the first difference is equal.
+        a.get(prefix + 1..) == b.get(prefix + 1..)
+    } else {
+        // One insertion into `a`.
+        a[prefix..] == b[prefix + 1..]
+    }
 }
 
 fn simplified(s: &str) -> String {
-    s.chars()
+    prefix_bytes(s, MAX_TITLE_BYTES)
+        .chars()
         .filter(|c| c.is_alphanumeric() || c.is_whitespace())
         .collect::<String>()
         .split_whitespace()
@@ -259,35 +339,81 @@ struct Scored {
     covers_title: bool,
 }
 
-/// Picks the task `query` names. `prefer_pending` breaks ties towards open
-/// tasks (completing something already done is rarely meant).
+/// Picks the task `query` names. Titles come first: descriptions are read
+/// only when no title fits. `prefer_pending` breaks ties towards open tasks
+/// (completing something already done is rarely meant). Only the first
+/// [`MAX_CANDIDATES`] tasks are considered.
 pub fn best_match(query: &str, tasks: &[Task], prefer_pending: bool) -> Match {
+    best_match_where(query, tasks, prefer_pending).0
+}
+
+/// [`best_match`], and whether the match was found only in descriptions.
+pub fn best_match_where(query: &str, tasks: &[Task], prefer_pending: bool) -> (Match, bool) {
+    let tasks = &tasks[..tasks.len().min(MAX_CANDIDATES)];
+    let query = prefix_bytes(query, MAX_QUERY_BYTES);
+    let wanted = simplified(query);
     let exact: Vec<&Task> = tasks
         .iter()
-        .filter(|t| simplified(&t.title) == simplified(query))
+        // Simplifying only drops characters, and punctuation aside an equal
+        // title has about the same length.
+        .filter(|t| {
+            (wanted.len()..=2 * wanted.len() + 16).contains(&t.title.len())
+                && simplified(&t.title) == wanted
+        })
         .collect();
     if !exact.is_empty() {
-        return pick(
+        let found = pick(
             exact.iter().map(|t| (t.id, t.completed)).collect(),
             prefer_pending,
         );
+        return (found, false);
     }
     let terms = key_terms(query);
     if terms.is_empty() {
-        return Match::None;
+        return (Match::None, false);
     }
     let needed = terms.len().div_ceil(2);
-    let scored: Vec<Scored> = tasks
+    let titles: Vec<Vec<String>> = tasks
         .iter()
-        .filter_map(|t| {
-            let title_terms = key_terms(&t.title);
-            let desc_terms = key_terms(t.description.as_deref().unwrap_or(""));
+        .map(|t| key_terms_up_to(prefix_bytes(&t.title, MAX_TITLE_BYTES), MAX_TASK_TERMS))
+        .collect();
+    let by_title = score(&terms, needed, tasks, &titles, false);
+    if !by_title.is_empty() {
+        return (choose(&by_title, prefer_pending), false);
+    }
+    let found = choose(&score(&terms, needed, tasks, &titles, true), prefer_pending);
+    let by_description = found != Match::None;
+    (found, by_description)
+}
+
+/// Tasks with at least `needed` query terms in their title (or, when
+/// `descriptions`, in title and description together).
+fn score(
+    terms: &[String],
+    needed: usize,
+    tasks: &[Task],
+    titles: &[Vec<String>],
+    descriptions: bool,
+) -> Vec<Scored> {
+    tasks
+        .iter()
+        .zip(titles)
+        .filter_map(|(t, title_terms)| {
             let in_title = |q: &String| title_terms.iter().any(|w| similar(q, w));
             let title_hits = terms.iter().filter(|q| in_title(q)).count();
-            let desc_hits = terms
-                .iter()
-                .filter(|q| !in_title(q) && desc_terms.iter().any(|w| similar(q, w)))
-                .count();
+            let desc_hits = if descriptions {
+                let description = t.description.as_deref().unwrap_or("");
+                let desc_terms = key_terms_up_to(
+                    prefix_bytes(description, MAX_DESCRIPTION_BYTES),
+                    MAX_TASK_TERMS,
+                );
+                terms
+                    .iter()
+                    .filter(|q| !in_title(q) && desc_terms.iter().any(|w| similar(q, w)))
+                    .count()
+            } else {
+                0
+            };
             if title_hits + desc_hits < needed {
                 return None;
             }
@@ -302,7 +428,10 @@ pub fn best_match(query: &str, tasks: &[Task], prefer_pending: bool) -> Match {
                 covers_title,
             })
         })
-        .collect();
+        .collect()
+}
+
+fn choose(scored: &[Scored], prefer_pending: bool) -> Match {
     let Some(top) = scored.iter().map(|s| s.score).max() else {
         return Match::None;
     };
@@ -428,6 +557,21 @@ mod tests {
     }
 
     #[test]
+    fn titles_come_before_descriptions() {
+        let mut list = tasks(&["3 things", "Bread"]);
+        list[0].description = Some("eggs, bread and jam".into());
+        assert_eq!(
+            best_match_where("bread", &list, false),
+            (Match::One(2), false)
+        );
+        list.remove(1);
+        assert_eq!(
+            best_match_where("bread", &list, false),
+            (Match::One(1), true)
+        );
+    }
+
+    #[test]
     fn descriptions_help_a_little() {
         let mut list = tasks(&["Book flights", "Book hotel"]);
         list[0].description = Some("to Lisbon, in May".into());
@@ -440,5 +584,73 @@ mod tests {
         assert_eq!(best_match("called mom", &list, true), Match::One(1));
         assert_eq!(best_match("went to the gym", &list, true), Match::One(2));
         assert_eq!(best_match("bought the milk", &list, true), Match::One(3));
+    }
+}
+
+#[cfg(test)]
+mod cost {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn long_word(seed: usize, len: usize) -> String {
+        (0..len)
+            .map(|i| char::from(b'a' + ((i * 7 + seed * 13) % 26) as u8))
+            .collect()
+    }
+
+    /// A 4,000-letter word against 1,000 tasks whose titles (200 letters) and
+    /// descriptions (1,000 letters) are single long words.
+    #[test]
+    fn matching_cost_is_bounded() {
+        let n: usize = std::env::var("MATCH_COST_TASKS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        let tasks: Vec<Task> = (0..n)
+            .map(|i| Task {
+                id: i as i64 + 1,
+                title: long_word(i, 200),
+                completed: false,
+                description: Some(long_word(i + 1, 1000)),
+            })
+            .collect();
+        let query = format!("delete {}", long_word(99_999, 4000));
+        let started = Instant::now();
+        let found = best_match(&query, &tasks, false);
+        let took = started.elapsed();
+        println!("long word against {n} long-titled tasks: {took:?} ({found:?})");
+        assert_eq!(found, Match::None);
+        // Unbounded, this took about 0.6 s per task (ten minutes in all).
+        assert!(took < Duration::from_secs(1), "took {took:?}");
+    }
+
+    /// Many five-to-seven-letter words everywhere: the most fuzzy comparisons.
+    #[test]
+    fn many_short_words_stay_cheap() {
+        let word = |seed: usize| long_word(seed, 5 + seed % 3);
+        let text = |seed: usize, words: usize| {
+            (0..words)
+                .map(|k| word(seed * 31 + k))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let tasks: Vec<Task> = (0..1000)
+            .map(|i| Task {
+                id: i as i64 + 1,
+                title: text(i, 25),
+                completed: false,
+                description: Some(text(i + 7, 120)),
+            })
+            .collect();
+        let query = text(50_000, 400);
+        let started = Instant::now();
+        let found = best_match(&query, &tasks, false);
+        let took = started.elapsed();
+        let kind = match &found {
+            Match::Ambiguous(ids) => format!("{} candidates", ids.len()),
+            other => format!("{other:?}"),
+        };
+        println!("400-word query against 1,000 tasks of many words: {took:?} ({kind})");
+        assert!(took < Duration::from_secs(1), "took {took:?}");
     }
 }

@@ -7,6 +7,7 @@
 
 mod history;
 pub mod intent;
+pub mod lang;
 pub mod matching;
 pub mod parse;
 pub mod replies;
@@ -16,7 +17,8 @@ use todo_core::tools::{TaskChange, ToolCall, ToolName};
 
 use super::{AgentError, FollowUp, HistoryMessage, Reply, ToolInvoker, ToolOutcome};
 use intent::{Action, Intent, Position, StatusFilter, TaskRef};
-use matching::{Match, Task, best_match};
+use lang::Lang;
+use matching::{Match, Task, best_match_where};
 
 pub use parse::parse;
 
@@ -36,19 +38,14 @@ impl OfflineAgent {
         history: &[HistoryMessage],
         tools: &mut T,
     ) -> Result<Reply, AgentError> {
+        let (lang, intent) = lang::understand(message, lang::conversation_language(history));
         let mut turn = Turn {
             tools,
             history,
+            lang,
             follow_up: None,
         };
-        let text = match history::confirmation(history) {
-            Some((tool, ids)) => match history::answer_to_confirmation(message) {
-                Some(true) => turn.confirmed(tool, &ids).await?,
-                Some(false) => replies::confirmation_declined(),
-                None => turn.run(parse(message)).await?,
-            },
-            None => turn.run(parse(message)).await?,
-        };
+        let text = turn.run(intent).await?;
         Ok(Reply {
             text,
             follow_up: turn.follow_up,
@@ -59,6 +56,8 @@ impl OfflineAgent {
 struct Turn<'a, T> {
     tools: &'a mut T,
     history: &'a [HistoryMessage],
+    /// The language to answer in.
+    lang: Lang,
     /// What this reply leaves open for the next message.
     follow_up: Option<FollowUp>,
 }
@@ -71,16 +70,32 @@ enum Resolved {
 
 impl<T: ToolInvoker> Turn<'_, T> {
     async fn run(&mut self, intent: Intent) -> Result<String, AgentError> {
+        let lang = self.lang;
         Ok(match intent {
-            Intent::Greeting => replies::greeting(),
-            Intent::Help => replies::help(),
-            Intent::Thanks => replies::thanks(),
-            Intent::Goodbye => replies::goodbye(),
-            Intent::Unknown { suggestion } => replies::unknown(suggestion.as_deref()),
-            Intent::Invalid(problem) => replies::problem(&problem),
-            Intent::Reopen(_) => replies::reopen_unsupported(),
-            Intent::UpdateWithoutValue(_) => replies::update_needs_value(),
+            Intent::Greeting => replies::greeting(lang),
+            Intent::Help => replies::help(lang),
+            Intent::Thanks => replies::thanks(lang),
+            Intent::Goodbye => replies::goodbye(lang),
+            Intent::Unknown { suggestion } => {
+                if let Some(title) = &suggestion {
+                    self.follow_up = Some(FollowUp::OfferAdd {
+                        title: title.clone(),
+                    });
+                }
+                replies::unknown(lang, suggestion.as_deref())
+            }
+            Intent::Invalid(problem) => replies::problem(lang, &problem),
+            Intent::Reopen(_) => replies::reopen_unsupported(lang),
+            Intent::UpdateWithoutValue(_) => replies::update_needs_value(lang),
             Intent::Add { title, description } => self.add(title, description).await?,
+            Intent::AddMany(titles) => {
+                let mut sentences = Vec::new();
+                for title in titles {
+                    sentences.push(self.add(title, None).await?);
+                }
+                sentences.join("\n")
+            }
+            Intent::Confirm(yes) => self.answer(yes).await?,
             Intent::List(status) => self.list(status).await?,
             Intent::Complete(target) => self.act(Action::Complete, target).await?,
             Intent::Delete(target) => self.act(Action::Delete, target).await?,
@@ -94,8 +109,31 @@ impl<T: ToolInvoker> Turn<'_, T> {
             Intent::DeleteAll => self.delete_all(false).await?,
             Intent::BareRef(target) => match history::pending_question(self.history) {
                 Some(action) => self.act(action, target).await?,
-                None => replies::bare_ref(),
+                None => replies::bare_ref(lang),
             },
+        })
+    }
+
+    /// A yes or a no to what the last reply left open.
+    async fn answer(&mut self, yes: bool) -> Result<String, AgentError> {
+        let lang = self.lang;
+        if !yes {
+            return Ok(replies::no_to_nothing(lang));
+        }
+        Ok(match history::open_question(self.history) {
+            Some(FollowUp::OfferAdd { title }) => self.add(title, None).await?,
+            Some(FollowUp::Confirm { tool, task_ids }) => match Action::of_tool(tool) {
+                Some(action) => self.apply_to_each(action, &task_ids).await?,
+                None => replies::yes_to_nothing(lang),
+            },
+            // "Is it this one? Which one should I delete?" — "yes".
+            Some(FollowUp::PickTask { tool, candidates }) if candidates.len() == 1 => {
+                match Action::of_tool(tool) {
+                    Some(action) => self.act(action, TaskRef::Id(candidates[0])).await?,
+                    None => replies::yes_to_nothing(lang),
+                }
+            }
+            _ => replies::yes_to_nothing(lang),
         })
     }
 
@@ -124,8 +162,13 @@ impl<T: ToolInvoker> Turn<'_, T> {
                 .change(ToolCall::add(&title, description.clone()))
                 .await?
             {
-                Ok(change) => replies::added(change.task_id, &change.title, description.as_deref()),
-                Err(message) => replies::add_refused(&message),
+                Ok(change) => replies::added(
+                    self.lang,
+                    change.task_id,
+                    &change.title,
+                    description.as_deref(),
+                ),
+                Err(message) => replies::add_refused(self.lang, &message),
             },
         )
     }
@@ -143,8 +186,8 @@ impl<T: ToolInvoker> Turn<'_, T> {
 
     async fn list(&mut self, status: StatusFilter) -> Result<String, AgentError> {
         Ok(match self.fetch(status).await? {
-            Ok(tasks) => replies::task_list(status, &tasks),
-            Err(message) => replies::list_refused(&message),
+            Ok(tasks) => replies::task_list(self.lang, status, &tasks),
+            Err(message) => replies::list_refused(self.lang, &message),
         })
     }
 
@@ -154,7 +197,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
             TaskRef::Ids(ids) => Resolved::Ids(ids),
             TaskRef::Previous => match history::previous_task(self.history) {
                 Some(id) => Resolved::Ids(vec![id]),
-                None => Resolved::Reply(replies::which_task(action)),
+                None => Resolved::Reply(replies::which_task(self.lang, action)),
             },
             TaskRef::Position(position) => {
                 let mut ids = history::listed_ids(self.history);
@@ -162,7 +205,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
                     match self.fetch(StatusFilter::All).await? {
                         Ok(tasks) => ids = tasks.iter().map(|t| t.id).collect(),
                         Err(message) => {
-                            return Ok(Resolved::Reply(replies::list_refused(&message)));
+                            return Ok(Resolved::Reply(replies::list_refused(self.lang, &message)));
                         }
                     }
                 }
@@ -172,29 +215,54 @@ impl<T: ToolInvoker> Turn<'_, T> {
                 };
                 match picked {
                     Some(id) => Resolved::Ids(vec![id]),
-                    None => Resolved::Reply(replies::no_such_position(position, ids.len())),
+                    None => {
+                        Resolved::Reply(replies::no_such_position(self.lang, position, ids.len()))
+                    }
                 }
             }
             TaskRef::Title(query) => {
                 let tasks = match self.fetch(StatusFilter::All).await? {
                     Ok(tasks) => tasks,
-                    Err(message) => return Ok(Resolved::Reply(replies::list_refused(&message))),
+                    Err(message) => {
+                        return Ok(Resolved::Reply(replies::list_refused(self.lang, &message)));
+                    }
                 };
-                match best_match(&query, &tasks, action == Action::Complete) {
+                let (found, by_description) =
+                    best_match_where(&query, &tasks, action == Action::Complete);
+                match found {
+                    // Renaming or deleting a task no title names: ask first.
+                    Match::One(id) if by_description && action != Action::Complete => {
+                        let candidates: Vec<&Task> = tasks.iter().filter(|t| t.id == id).collect();
+                        self.ask_which(action, &candidates);
+                        Resolved::Reply(replies::only_described(
+                            self.lang,
+                            action,
+                            &query,
+                            &candidates,
+                        ))
+                    }
                     Match::One(id) => Resolved::Ids(vec![id]),
                     Match::Ambiguous(ids) => {
                         let candidates: Vec<&Task> =
                             tasks.iter().filter(|t| ids.contains(&t.id)).collect();
-                        self.follow_up = Some(FollowUp::PickTask {
-                            tool: action.tool(),
-                            candidates: candidates.iter().map(|t| t.id).collect(),
-                        });
-                        Resolved::Reply(replies::ambiguous(action, &query, &candidates))
+                        self.ask_which(action, &candidates);
+                        Resolved::Reply(replies::ambiguous(self.lang, action, &query, &candidates))
                     }
-                    Match::None => Resolved::Reply(replies::no_match(&query, !tasks.is_empty())),
+                    Match::None => {
+                        Resolved::Reply(replies::no_match(self.lang, &query, !tasks.is_empty()))
+                    }
                 }
             }
         })
+    }
+
+    /// The reply asks which of `candidates` to act on: the answer ("the
+    /// second one", "yes") is read from this, not from the wording.
+    fn ask_which(&mut self, action: Action, candidates: &[&Task]) {
+        self.follow_up = Some(FollowUp::PickTask {
+            tool: action.tool(),
+            candidates: candidates.iter().map(|t| t.id).collect(),
+        });
     }
 
     async fn act(&mut self, action: Action, target: TaskRef) -> Result<String, AgentError> {
@@ -205,11 +273,11 @@ impl<T: ToolInvoker> Turn<'_, T> {
         let mut sentences = Vec::new();
         for id in ids {
             let Some(call) = action.call(id) else {
-                return Ok(replies::update_needs_value());
+                return Ok(replies::update_needs_value(self.lang));
             };
             let sentence = match self.change(call).await? {
-                Ok(change) => replies::acted(action, change.task_id, &change.title),
-                Err(message) => replies::refused(Some(action), Some(id), &message),
+                Ok(change) => replies::acted(self.lang, action, change.task_id, &change.title),
+                Err(message) => replies::refused(self.lang, Some(action), Some(id), &message),
             };
             sentences.push(sentence);
         }
@@ -224,7 +292,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
     ) -> Result<String, AgentError> {
         let id = match self.resolve(Action::Update, target).await? {
             Resolved::Ids(ids) if ids.len() == 1 => ids[0],
-            Resolved::Ids(_) => return Ok(replies::one_at_a_time()),
+            Resolved::Ids(_) => return Ok(replies::one_at_a_time(self.lang)),
             Resolved::Reply(reply) => return Ok(reply),
         };
         let call = ToolCall::UpdateTask(todo_core::tools::UpdateTask {
@@ -234,22 +302,23 @@ impl<T: ToolInvoker> Turn<'_, T> {
         });
         Ok(match self.change(call).await? {
             Ok(change) => replies::updated(
+                self.lang,
                 change.task_id,
                 &change.title,
                 title.is_some(),
                 description.is_some(),
             ),
-            Err(message) => replies::refused(Some(Action::Update), Some(id), &message),
+            Err(message) => replies::refused(self.lang, Some(Action::Update), Some(id), &message),
         })
     }
 
     async fn complete_all(&mut self) -> Result<String, AgentError> {
         let tasks = match self.fetch(StatusFilter::Pending).await? {
             Ok(tasks) => tasks,
-            Err(message) => return Ok(replies::list_refused(&message)),
+            Err(message) => return Ok(replies::list_refused(self.lang, &message)),
         };
         if tasks.is_empty() {
-            return Ok(replies::nothing_to_complete());
+            return Ok(replies::nothing_to_complete(self.lang));
         }
         let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
         self.apply_to_each(Action::Complete, &ids).await
@@ -265,24 +334,20 @@ impl<T: ToolInvoker> Turn<'_, T> {
         };
         let tasks = match self.fetch(status).await? {
             Ok(tasks) => tasks,
-            Err(message) => return Ok(replies::list_refused(&message)),
+            Err(message) => return Ok(replies::list_refused(self.lang, &message)),
         };
         if tasks.is_empty() {
-            return Ok(replies::nothing_to_delete(completed_only));
+            return Ok(replies::nothing_to_delete(self.lang, completed_only));
+        }
+        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+        if let [_] = ids.as_slice() {
+            return self.apply_to_each(Action::Delete, &ids).await;
         }
         self.follow_up = Some(FollowUp::Confirm {
             tool: ToolName::DeleteTask,
-            task_ids: tasks.iter().map(|t| t.id).collect(),
+            task_ids: ids,
         });
-        Ok(replies::confirm_bulk_delete(&tasks))
-    }
-
-    /// The user said yes to a bulk question of the previous reply.
-    async fn confirmed(&mut self, tool: ToolName, ids: &[i64]) -> Result<String, AgentError> {
-        match Action::of_tool(tool) {
-            Some(action) => self.apply_to_each(action, ids).await,
-            None => Ok(replies::bare_ref()),
-        }
+        Ok(replies::confirm_bulk_delete(self.lang, &tasks))
     }
 
     async fn apply_to_each(&mut self, action: Action, ids: &[i64]) -> Result<String, AgentError> {
@@ -294,10 +359,17 @@ impl<T: ToolInvoker> Turn<'_, T> {
             };
             match self.change(call).await? {
                 Ok(change) => done.push(change.title),
-                Err(message) => failures.push(replies::refused(Some(action), Some(id), &message)),
+                Err(message) => {
+                    failures.push(replies::refused(
+                        self.lang,
+                        Some(action),
+                        Some(id),
+                        &message,
+                    ));
+                }
             }
         }
-        Ok(replies::bulk(action, &done, &failures))
+        Ok(replies::bulk(self.lang, action, &done, &failures))
     }
 }
 

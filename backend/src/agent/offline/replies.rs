@@ -1,107 +1,223 @@
-//! The wording of every reply, built from what the tools answered.
+//! The wording of every reply, built from what the tools answered, in the
+//! language the user wrote in. The sentences themselves are data: one
+//! [`Words`] table per language in [`super::lang`]; `{name}` marks where a
+//! value goes.
 
 use super::intent::{Action, Position, Problem, StatusFilter};
+use super::lang::Lang;
 use super::matching::Task;
 
-const EXAMPLES: &str = "\"add buy milk\", \"what's pending?\", \"mark task 3 as done\", \"rename task 2 to Call mom tonight\" or \"delete the gym task\"";
-
-pub fn greeting() -> String {
-    format!("Hi! I'm your todo assistant. Tell me what to do, for example {EXAMPLES}.")
+/// Every sentence the offline agent can say, in one language.
+#[derive(Debug)]
+pub struct Words {
+    pub greeting: &'static str,
+    pub help: &'static str,
+    pub thanks: &'static str,
+    pub goodbye: &'static str,
+    /// `{title}`: a short text the user may have meant as a new task.
+    pub unknown_suggest: &'static str,
+    pub unknown: &'static str,
+    pub empty_title: &'static str,
+    /// `{n}`: the length; `{max}`: the limit.
+    pub title_too_long: &'static str,
+    pub description_too_long: &'static str,
+    /// `{title}`, `{id}`, `{description}`.
+    pub added: &'static str,
+    pub added_described: &'static str,
+    pub completed: &'static str,
+    pub deleted: &'static str,
+    pub updated: &'static str,
+    pub renamed_described: &'static str,
+    pub renamed: &'static str,
+    pub described: &'static str,
+    /// `{id}`.
+    pub not_found: &'static str,
+    /// `{what}`: one of the `could_not_*` phrases; `{message}`: the tool's words.
+    pub could_not: &'static str,
+    pub could_not_complete: &'static str,
+    pub could_not_delete: &'static str,
+    pub could_not_update: &'static str,
+    pub could_not_do: &'static str,
+    pub add_refused: &'static str,
+    pub list_refused: &'static str,
+    pub list_empty: &'static str,
+    pub none_pending: &'static str,
+    pub none_completed: &'static str,
+    /// `{pending}`, `{done}`: counts.
+    pub heading_all: &'static str,
+    /// `{tasks}`: "3 tasks".
+    pub heading_pending: &'static str,
+    pub heading_completed: &'static str,
+    /// `{n}` tasks: singular and plural.
+    pub task_one: &'static str,
+    pub task_many: &'static str,
+    /// The questions asked when several tasks match; history looks for these.
+    pub which_complete: &'static str,
+    pub which_delete: &'static str,
+    pub which_update: &'static str,
+    /// `{query}`.
+    pub ambiguous: &'static str,
+    /// No title fits `{query}`, but a description mentions it.
+    pub only_described: &'static str,
+    pub no_match: &'static str,
+    pub no_tasks: &'static str,
+    pub which_task_complete: &'static str,
+    pub which_task_delete: &'static str,
+    pub which_task_update: &'static str,
+    /// `{n}`, `{tasks}`.
+    pub no_such_position: &'static str,
+    pub no_last: &'static str,
+    pub update_needs_value: &'static str,
+    pub reopen_unsupported: &'static str,
+    pub bare_ref: &'static str,
+    pub one_at_a_time: &'static str,
+    pub bulk_none: &'static str,
+    /// `{tasks}`, `{titles}`.
+    pub bulk_completed: &'static str,
+    pub bulk_deleted: &'static str,
+    pub nothing_to_complete: &'static str,
+    pub no_completed_to_clear: &'static str,
+    pub already_empty: &'static str,
+    /// A "yes" or "no" with no open question.
+    pub yes_to_nothing: &'static str,
+    pub no_to_nothing: &'static str,
+    /// Joins titles in a sentence ("'a', 'b'").
+    pub list_separator: &'static str,
+    /// The title used when a tool did not return one.
+    pub that_task: &'static str,
 }
 
-pub fn help() -> String {
-    format!(
-        "I can add, list, complete, rename and delete your tasks. Try {EXAMPLES}. You can also say \"add 'Book flights' with description 'to Lisbon'\" or \"what have I completed?\"."
-    )
-}
-
-pub fn thanks() -> String {
-    "You're welcome! Just tell me whenever there's something else for your list.".into()
-}
-
-pub fn goodbye() -> String {
-    "Bye! Your tasks will be right here when you come back.".into()
-}
-
-pub fn unknown(suggestion: Option<&str>) -> String {
-    match suggestion {
-        Some(title) => format!(
-            "I'm not sure what you'd like me to do. If '{title}' is a new task, say \"add {title}\"; you can also ask \"show my tasks\" or \"help\"."
-        ),
-        None => format!("Sorry, I didn't catch that. I can manage your tasks — try {EXAMPLES}."),
-    }
-}
-
-pub fn problem(problem: &Problem) -> String {
-    match problem {
-        Problem::EmptyTitle => {
-            "What should the task be called? For example: \"add buy milk\".".into()
+/// Replaces each `{name}` in `template` with its value, in one pass (values
+/// are never read as templates themselves).
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if values.iter().any(|(k, _)| *k == name) => {
+                let value = values.iter().find(|(k, _)| *k == name).map_or("", |v| v.1);
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
         }
-        Problem::TitleTooLong(n) => format!(
-            "That title is {n} characters long, but titles can have at most 200 — could you shorten it? I did not save anything."
+    }
+    out.push_str(rest);
+    out
+}
+
+fn w(lang: Lang) -> &'static Words {
+    lang.words()
+}
+
+pub fn greeting(lang: Lang) -> String {
+    w(lang).greeting.into()
+}
+
+pub fn help(lang: Lang) -> String {
+    w(lang).help.into()
+}
+
+pub fn thanks(lang: Lang) -> String {
+    w(lang).thanks.into()
+}
+
+pub fn goodbye(lang: Lang) -> String {
+    w(lang).goodbye.into()
+}
+
+pub fn unknown(lang: Lang, suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(title) => fill(w(lang).unknown_suggest, &[("title", title)]),
+        None => w(lang).unknown.into(),
+    }
+}
+
+pub fn problem(lang: Lang, problem: &Problem) -> String {
+    use todo_core::validation::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+    match problem {
+        Problem::EmptyTitle => w(lang).empty_title.into(),
+        Problem::TitleTooLong(n) => fill(
+            w(lang).title_too_long,
+            &[("n", &n.to_string()), ("max", &MAX_TITLE_CHARS.to_string())],
         ),
-        Problem::DescriptionTooLong(n) => format!(
-            "That description is {n} characters long, but descriptions can have at most 1000 — could you shorten it? I did not save anything."
+        Problem::DescriptionTooLong(n) => fill(
+            w(lang).description_too_long,
+            &[
+                ("n", &n.to_string()),
+                ("max", &MAX_DESCRIPTION_CHARS.to_string()),
+            ],
         ),
     }
 }
 
-pub fn added(id: i64, title: &str, description: Option<&str>) -> String {
+pub fn added(lang: Lang, id: i64, title: &str, description: Option<&str>) -> String {
+    let id = id.to_string();
     match description {
-        Some(d) => format!("I've added '{title}' (task {id}) with the description '{d}'."),
-        None => format!("I've added '{title}' (task {id})."),
+        Some(d) => fill(
+            w(lang).added_described,
+            &[("title", title), ("id", &id), ("description", d)],
+        ),
+        None => fill(w(lang).added, &[("title", title), ("id", &id)]),
     }
 }
 
-pub fn acted(action: Action, id: i64, title: &str) -> String {
-    match action {
-        Action::Complete => format!("Done! I marked '{title}' (task {id}) as complete."),
-        Action::Delete => format!("I deleted '{title}' (task {id})."),
-        Action::Update => format!("I updated '{title}' (task {id})."),
-    }
+pub fn acted(lang: Lang, action: Action, id: i64, title: &str) -> String {
+    let template = match action {
+        Action::Complete => w(lang).completed,
+        Action::Delete => w(lang).deleted,
+        Action::Update => w(lang).updated,
+    };
+    fill(template, &[("title", title), ("id", &id.to_string())])
 }
 
-pub fn updated(id: i64, title: &str, renamed: bool, described: bool) -> String {
-    match (renamed, described) {
-        (true, true) => format!("I renamed task {id} to '{title}' and updated its description."),
-        (true, false) => format!("I renamed task {id} to '{title}'."),
-        _ => format!("I updated the description of '{title}' (task {id})."),
-    }
+pub fn updated(lang: Lang, id: i64, title: &str, renamed: bool, described: bool) -> String {
+    let template = match (renamed, described) {
+        (true, true) => w(lang).renamed_described,
+        (true, false) => w(lang).renamed,
+        _ => w(lang).described,
+    };
+    fill(template, &[("title", title), ("id", &id.to_string())])
 }
 
-/// A tool said no: always a polite sentence containing "not".
-pub fn refused(action: Option<Action>, id: Option<i64>, message: &str) -> String {
+/// A tool said no: always a polite sentence saying nothing was done.
+pub fn refused(lang: Lang, action: Option<Action>, id: Option<i64>, message: &str) -> String {
     let lower = message.to_lowercase();
     match id {
         Some(id) if lower.contains("not found") || lower.contains("no task") => {
-            format!("I couldn't find task {id} — it may not exist or may have been deleted.")
+            fill(w(lang).not_found, &[("id", &id.to_string())])
         }
         _ => {
             let what = match action {
-                Some(Action::Complete) => "complete that task",
-                Some(Action::Delete) => "delete that task",
-                Some(Action::Update) => "update that task",
-                None => "do that",
+                Some(Action::Complete) => w(lang).could_not_complete,
+                Some(Action::Delete) => w(lang).could_not_delete,
+                Some(Action::Update) => w(lang).could_not_update,
+                None => w(lang).could_not_do,
             };
-            format!(
-                "Sorry, I could not {what}: {}.",
-                message.trim_end_matches('.')
+            fill(
+                w(lang).could_not,
+                &[("what", what), ("message", message.trim_end_matches('.'))],
             )
         }
     }
 }
 
-pub fn add_refused(message: &str) -> String {
-    format!(
-        "Sorry, I could not add that task: {}.",
-        message.trim_end_matches('.')
+pub fn add_refused(lang: Lang, message: &str) -> String {
+    fill(
+        w(lang).add_refused,
+        &[("message", message.trim_end_matches('.'))],
     )
 }
 
-pub fn list_refused(message: &str) -> String {
-    format!(
-        "Sorry, I could not load your tasks: {}.",
-        message.trim_end_matches('.')
+pub fn list_refused(lang: Lang, message: &str) -> String {
+    fill(
+        w(lang).list_refused,
+        &[("message", message.trim_end_matches('.'))],
     )
 }
 
@@ -117,118 +233,152 @@ fn line(task: &Task) -> String {
     s
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
+fn count(lang: Lang, n: usize) -> String {
+    let template = if n == 1 {
+        w(lang).task_one
     } else {
-        format!("{n} {word}s")
-    }
+        w(lang).task_many
+    };
+    fill(template, &[("n", &n.to_string())])
 }
 
-pub fn task_list(status: StatusFilter, tasks: &[Task]) -> String {
+pub fn task_list(lang: Lang, status: StatusFilter, tasks: &[Task]) -> String {
     if tasks.is_empty() {
         return match status {
-            StatusFilter::All => {
-                "Your list is empty — say something like \"add buy milk\" to get started.".into()
-            }
-            StatusFilter::Pending => "Nothing pending — you're all caught up!".into(),
-            StatusFilter::Completed => "You haven't completed any tasks yet.".into(),
-        };
+            StatusFilter::All => w(lang).list_empty,
+            StatusFilter::Pending => w(lang).none_pending,
+            StatusFilter::Completed => w(lang).none_completed,
+        }
+        .into();
     }
     let heading = match status {
         StatusFilter::All => {
             let done = tasks.iter().filter(|t| t.completed).count();
-            format!(
-                "Here are your tasks ({} pending, {done} completed):",
-                tasks.len() - done
+            fill(
+                w(lang).heading_all,
+                &[
+                    ("pending", &(tasks.len() - done).to_string()),
+                    ("done", &done.to_string()),
+                ],
             )
         }
-        StatusFilter::Pending => format!("You have {} pending:", plural(tasks.len(), "task")),
-        StatusFilter::Completed => {
-            format!("You've completed {}:", plural(tasks.len(), "task"))
-        }
+        StatusFilter::Pending => fill(
+            w(lang).heading_pending,
+            &[("tasks", &count(lang, tasks.len()))],
+        ),
+        StatusFilter::Completed => fill(
+            w(lang).heading_completed,
+            &[("tasks", &count(lang, tasks.len()))],
+        ),
     };
     let lines: Vec<String> = tasks.iter().map(line).collect();
     format!("{heading}\n{}", lines.join("\n"))
 }
 
-fn question(action: Action) -> &'static str {
+/// The question asked after listing several candidates for `action`.
+pub fn question(lang: Lang, action: Action) -> &'static str {
     match action {
-        Action::Complete => "Which one should I mark as complete?",
-        Action::Delete => "Which one should I delete?",
-        Action::Update => {
-            "Which one should I change? Please name it by number, e.g. \"rename task 2 to …\"."
-        }
+        Action::Complete => w(lang).which_complete,
+        Action::Delete => w(lang).which_delete,
+        Action::Update => w(lang).which_update,
     }
 }
 
-pub fn ambiguous(action: Action, query: &str, candidates: &[&Task]) -> String {
+/// How many candidates a "which one?" question lists.
+const MAX_CANDIDATES_SHOWN: usize = 10;
+
+pub fn ambiguous(lang: Lang, action: Action, query: &str, candidates: &[&Task]) -> String {
+    let mut lines: Vec<String> = candidates
+        .iter()
+        .take(MAX_CANDIDATES_SHOWN)
+        .map(|t| line(t))
+        .collect();
+    if candidates.len() > MAX_CANDIDATES_SHOWN {
+        lines.push(format!("… (+{})", candidates.len() - MAX_CANDIDATES_SHOWN));
+    }
+    format!(
+        "{}\n{}\n{}",
+        fill(w(lang).ambiguous, &[("query", query)]),
+        lines.join("\n"),
+        question(lang, action)
+    )
+}
+
+/// A rename or delete that only a description fits: show it and ask.
+pub fn only_described(lang: Lang, action: Action, query: &str, candidates: &[&Task]) -> String {
     let lines: Vec<String> = candidates.iter().map(|t| line(t)).collect();
     format!(
-        "More than one task matches '{query}':\n{}\n{}",
+        "{}\n{}\n{}",
+        fill(w(lang).only_described, &[("query", query)]),
         lines.join("\n"),
-        question(action)
+        question(lang, action)
     )
 }
 
-pub fn no_match(query: &str, have_tasks: bool) -> String {
+pub fn no_match(lang: Lang, query: &str, have_tasks: bool) -> String {
     if have_tasks {
-        format!(
-            "I couldn't find a task matching '{query}', so I did not change anything. Say \"show my tasks\" to see them all."
-        )
+        fill(w(lang).no_match, &[("query", query)])
     } else {
-        "You don't have any tasks yet, so there is nothing to change.".into()
+        w(lang).no_tasks.into()
     }
 }
 
-pub fn which_task(action: Action) -> String {
-    let verb = match action {
-        Action::Complete => "mark as complete",
-        Action::Delete => "delete",
-        Action::Update => "change",
-    };
-    format!(
-        "Which task should I {verb}? Tell me its number, e.g. \"task 3\", or a word from its title."
-    )
+pub fn which_task(lang: Lang, action: Action) -> String {
+    match action {
+        Action::Complete => w(lang).which_task_complete,
+        Action::Delete => w(lang).which_task_delete,
+        Action::Update => w(lang).which_task_update,
+    }
+    .into()
 }
 
-pub fn no_such_position(position: Position, available: usize) -> String {
+pub fn no_such_position(lang: Lang, position: Position, available: usize) -> String {
     match position {
-        Position::Nth(n) => format!(
-            "There is not a task number {n} in that list — it has {}.",
-            plural(available, "task")
+        Position::Nth(n) => fill(
+            w(lang).no_such_position,
+            &[("n", &n.to_string()), ("tasks", &count(lang, available))],
         ),
-        Position::Last => "There are no tasks in that list.".into(),
+        Position::Last => w(lang).no_last.into(),
     }
 }
 
-pub fn update_needs_value() -> String {
-    "What should I change it to? For example: \"rename task 1 to Call mom tonight\" or \"set task 1's description to after 6pm\".".into()
+pub fn update_needs_value(lang: Lang) -> String {
+    w(lang).update_needs_value.into()
 }
 
-pub fn reopen_unsupported() -> String {
-    "Sorry, I can't mark a task as not done yet. I can add, list, complete, rename or delete tasks."
-        .into()
+pub fn reopen_unsupported(lang: Lang) -> String {
+    w(lang).reopen_unsupported.into()
 }
 
-pub fn bare_ref() -> String {
-    "What would you like me to do with it? You can say things like \"mark task 3 as done\", \"delete task 3\" or \"rename task 3 to …\".".into()
+pub fn bare_ref(lang: Lang) -> String {
+    w(lang).bare_ref.into()
 }
 
-pub fn one_at_a_time() -> String {
-    "I can only change one task at a time — which one do you mean?".into()
+pub fn one_at_a_time(lang: Lang) -> String {
+    w(lang).one_at_a_time.into()
+}
+
+pub fn yes_to_nothing(lang: Lang) -> String {
+    w(lang).yes_to_nothing.into()
+}
+
+pub fn no_to_nothing(lang: Lang) -> String {
+    w(lang).no_to_nothing.into()
+}
+
+pub fn that_task(lang: Lang) -> &'static str {
+    w(lang).that_task
 }
 
 /// Summary of a bulk change: what worked, then what did not.
-pub fn bulk(action: Action, done: &[String], failures: &[String]) -> String {
+pub fn bulk(lang: Lang, action: Action, done: &[String], failures: &[String]) -> String {
+    let titles = quoted_list(lang, done);
+    let tasks = count(lang, done.len());
+    let values = [("tasks", tasks.as_str()), ("titles", titles.as_str())];
     let mut reply = match (action, done.len()) {
-        (_, 0) => String::from("I did not change any task."),
-        (Action::Complete, n) => format!(
-            "Done! I marked {} as complete: {}.",
-            plural(n, "task"),
-            quoted_list(done)
-        ),
-        (_, n) => format!("I deleted {}: {}.", plural(n, "task"), quoted_list(done)),
+        (_, 0) => w(lang).bulk_none.to_string(),
+        (Action::Complete, _) => fill(w(lang).bulk_completed, &values),
+        (_, _) => fill(w(lang).bulk_deleted, &values),
     };
     for f in failures {
         reply.push(' ');
@@ -237,43 +387,44 @@ pub fn bulk(action: Action, done: &[String], failures: &[String]) -> String {
     reply
 }
 
-fn quoted_list(titles: &[String]) -> String {
+fn quoted_list(lang: Lang, titles: &[String]) -> String {
     titles
         .iter()
         .map(|t| format!("'{t}'"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(w(lang).list_separator)
 }
 
-pub fn nothing_to_complete() -> String {
-    "There is nothing pending to mark as complete — you're all caught up!".into()
+pub fn nothing_to_complete(lang: Lang) -> String {
+    w(lang).nothing_to_complete.into()
 }
 
-pub fn nothing_to_delete(completed_only: bool) -> String {
+pub fn nothing_to_delete(lang: Lang, completed_only: bool) -> String {
     if completed_only {
-        "You don't have any completed tasks to clear.".into()
+        w(lang).no_completed_to_clear
     } else {
-        "Your list is already empty.".into()
+        w(lang).already_empty
     }
+    .into()
 }
 
 /// Asks before deleting several tasks at once; a "yes" to exactly this
 /// question deletes exactly these.
-pub fn confirm_bulk_delete(tasks: &[Task]) -> String {
-    let lines: Vec<String> = tasks.iter().take(10).map(line).collect();
-    let more = match tasks.len().saturating_sub(10) {
-        0 => String::new(),
-        n => format!("\n…and {n} more"),
+pub fn confirm_bulk_delete(lang: Lang, tasks: &[Task]) -> String {
+    let mut lines: Vec<String> = tasks.iter().take(10).map(line).collect();
+    if tasks.len() > 10 {
+        lines.push(format!("… (+{})", tasks.len() - 10));
+    }
+    let tasks = count(lang, tasks.len());
+    let question = match lang {
+        Lang::En => format!("That would delete {tasks}. Shall I go ahead? (yes / no)"),
+        Lang::Es => format!("Eso borraría {tasks}. ¿Sigo adelante? (sí / no)"),
+        Lang::Ur => format!("اس سے {tasks} حذف ہو جائیں گے۔ کیا میں آگے بڑھوں؟ (ہاں / نہیں)"),
+        Lang::UrLatn => {
+            format!("Is se {tasks} delete ho jayenge. Kya main aage barhun? (haan / nahi)")
+        }
     };
-    format!(
-        "That would delete {}:\n{}{more}\nShall I go ahead? Say yes to delete them, or no to keep them.",
-        plural(tasks.len(), "task"),
-        lines.join("\n")
-    )
-}
-
-pub fn confirmation_declined() -> String {
-    "OK, I haven't deleted anything.".into()
+    format!("{question}\n{}", lines.join("\n"))
 }
 
 #[cfg(test)]
@@ -292,16 +443,19 @@ mod tests {
     #[test]
     fn confirmations_name_the_task() {
         assert_eq!(
-            added(5, "Buy groceries", None),
+            added(Lang::En, 5, "Buy groceries", None),
             "I've added 'Buy groceries' (task 5)."
         );
         assert_eq!(
-            acted(Action::Complete, 3, "Call mom"),
+            acted(Lang::En, Action::Complete, 3, "Call mom"),
             "Done! I marked 'Call mom' (task 3) as complete."
         );
-        assert_eq!(acted(Action::Delete, 2, "Gym"), "I deleted 'Gym' (task 2).");
         assert_eq!(
-            updated(1, "Call mom tonight", true, false),
+            acted(Lang::En, Action::Delete, 2, "Gym"),
+            "I deleted 'Gym' (task 2)."
+        );
+        assert_eq!(
+            updated(Lang::En, 1, "Call mom tonight", true, false),
             "I renamed task 1 to 'Call mom tonight'."
         );
     }
@@ -309,26 +463,75 @@ mod tests {
     #[test]
     fn refusals_say_not() {
         for reply in [
-            refused(Some(Action::Complete), Some(42), "Task 42 not found"),
-            refused(Some(Action::Delete), Some(7), "the database is busy"),
-            refused(None, None, "title must not be empty"),
-            add_refused("title is too long"),
-            list_refused("try again"),
+            refused(
+                Lang::En,
+                Some(Action::Complete),
+                Some(42),
+                "Task 42 not found",
+            ),
+            refused(
+                Lang::En,
+                Some(Action::Delete),
+                Some(7),
+                "the database is busy",
+            ),
+            refused(Lang::En, None, None, "title must not be empty"),
+            add_refused(Lang::En, "title is too long"),
+            list_refused(Lang::En, "try again"),
         ] {
             assert!(reply.contains("not"), "{reply}");
         }
-        assert!(refused(Some(Action::Complete), Some(42), "Task 42 not found").contains("task 42"));
+        assert!(
+            refused(
+                Lang::En,
+                Some(Action::Complete),
+                Some(42),
+                "Task 42 not found"
+            )
+            .contains("task 42")
+        );
     }
 
     #[test]
     fn lists_show_ids_and_ticks() {
         let tasks = vec![task(1, "Buy groceries", false), task(2, "Pay bills", true)];
-        let reply = task_list(StatusFilter::All, &tasks);
+        let reply = task_list(Lang::En, StatusFilter::All, &tasks);
         assert!(
             reply.contains("\n1. Buy groceries\n2. Pay bills ✓"),
             "{reply}"
         );
-        assert!(task_list(StatusFilter::Pending, &[]).contains("Nothing pending"));
-        assert!(task_list(StatusFilter::Completed, &[]).contains("haven't completed"));
+        assert!(task_list(Lang::En, StatusFilter::Pending, &[]).contains("Nothing pending"));
+        assert!(task_list(Lang::En, StatusFilter::Completed, &[]).contains("haven't completed"));
+    }
+
+    #[test]
+    fn fills_templates_once() {
+        assert_eq!(
+            fill("a {x} b {y}", &[("x", "{y}"), ("y", "2")]),
+            "a {y} b 2"
+        );
+        assert_eq!(fill("{unknown} {", &[]), "{unknown} {");
+    }
+
+    #[test]
+    fn every_language_fills_its_templates() {
+        for lang in Lang::ALL {
+            let reply = added(lang, 5, "Milk", Some("2 litres"));
+            assert!(reply.contains("Milk") && reply.contains('5') && reply.contains("2 litres"));
+            let list = task_list(lang, StatusFilter::All, &[task(7, "Gym", true)]);
+            assert!(list.contains("\n7. Gym ✓"), "{list}");
+            assert!(!list.contains('{'), "{list}");
+            let sorry = refused(lang, Some(Action::Delete), Some(9), "Task 9 not found");
+            assert!(sorry.contains('9'), "{sorry}");
+            for text in [
+                bulk(lang, Action::Delete, &["A".into(), "B".into()], &[]),
+                no_such_position(lang, Position::Nth(4), 2),
+                problem(lang, &Problem::TitleTooLong(300)),
+                ambiguous(lang, Action::Delete, "x", &[]),
+                unknown(lang, Some("X")),
+            ] {
+                assert!(!text.contains('{'), "{text}");
+            }
+        }
     }
 }

@@ -15,6 +15,8 @@ pub(crate) fn re(pattern: &str) -> Regex {
 pub fn normalize(message: &str) -> String {
     let mapped: String = message
         .chars()
+        // Zero-width joiners and direction marks some keyboards add.
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'))
         .map(|c| match c {
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => {
                 '\''
@@ -22,6 +24,9 @@ pub fn normalize(message: &str) -> String {
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{00AB}' | '\u{00BB}'
             | '\u{2033}' => '"',
             '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            // Urdu (Extended Arabic-Indic) and Arabic-Indic digits.
+            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
             c if c.is_whitespace() || c.is_control() => ' ',
             c => c,
         })
@@ -35,7 +40,22 @@ fn is_noise(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,
-            '.' | '!' | '?' | ',' | ';' | ':' | '~' | '-' | '*' | '_' | '>'
+            '.' | '!'
+                | '?'
+                | ','
+                | ';'
+                | ':'
+                | '~'
+                | '-'
+                | '*'
+                | '_'
+                | '>'
+                | '¿'
+                | '¡'
+                | '؟'
+                | '۔'
+                | '،'
+                | '؛'
         )
         || (!c.is_alphanumeric() && c as u32 >= 0x2000)
 }
@@ -168,6 +188,9 @@ mod tests {
         assert_eq!(normalize("what’s left? 🙂"), "what's left");
         assert_eq!(normalize("...hello..."), "hello");
         assert_eq!(normalize("#3 is done."), "#3 is done");
+        assert_eq!(normalize("¿Qué tengo pendiente?"), "Qué tengo pendiente");
+        assert_eq!(normalize("کام ۳ مکمل کرو۔"), "کام 3 مکمل کرو");
+        assert_eq!(normalize("task ٤٢"), "task 42");
     }
 
     #[test]

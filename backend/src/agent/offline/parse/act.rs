@@ -182,6 +182,30 @@ static IS_OPEN: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Past-tense verbs that report finishing something.
+const PAST_VERBS: &str = r"[a-z]+ed|paid|bought|went|made|sent|wrote|written|took|taken|got|ate|met|brought|sold|found|spoke|fed|gave|given|ran|swept|drove|flew|kept|built|caught|taught|threw|read|won|done";
+
+/// "the invoice is sent", "grandma has been called", "rent's paid".
+static PASSIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"^(?P<o>.+?)(?:\s+(?:is|are|was|were|has been|have been|got|is now|are now|has|have)|'s|'re)\s+(?:(?:now|all|finally|already|just|been)\s+)*(?P<v>{PAST_VERBS})(?:\s+(?:now|already|today))?$"
+    ))
+});
+
+/// "paid the bills": no subject, so only forms that cannot be commands.
+static BARE_PAST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:(?:just|already|finally|also)\s+)?(?P<v>[a-z]+ed|paid|bought|went|made|sent|wrote|took|ate|met|brought|sold|found|spoke|fed|gave|swept|drove|flew|kept|built|caught|taught|threw|won)\s+(?P<o>.+)$",
+    )
+});
+
+/// "…, tick it off", "… - mark it done".
+static TICK_IT_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<rest>.+?)[\s,;.-]+(?:(?:so|and|please|pls|you can|can you)\s+)*(?:(?:tick|check|cross|knock|strike)\s+(?:it|that|this|them)\s+off(?:\s+(?:the|my)\s+list)?|(?:mark|set)\s+(?:it|that|this|them)\s+(?:as\s+)?(?:done|complete|completed|finished))$",
+    )
+});
+
 static PAST_TENSE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"^(?:i|we)(?:'?ve|\s+have)?\s+(?:(?:just|already|finally|also)\s+)?(?P<v>[a-z]+ed|paid|bought|went|made|sent|wrote|took|got|ate|met|brought|sold|found|spoke|fed|gave|ran|swept|drove|flew|kept|built|caught|taught|threw|read|won)\s+(?P<o>.+)$",
@@ -281,9 +305,13 @@ pub fn delete(text: &str) -> Option<Intent> {
     capture(&DELETE, text).map(|r| Intent::Delete(parse_ref(r)))
 }
 
-/// "I paid the bills", "I called mom": reports of finished tasks.
+/// "I paid the bills", "called mom", "the invoice is sent": reports of
+/// finished tasks.
 pub fn past_tense(text: &str) -> Option<Intent> {
-    let c = PAST_TENSE.captures(text)?;
+    let c = PAST_TENSE
+        .captures(text)
+        .or_else(|| BARE_PAST.captures(text))
+        .or_else(|| PASSIVE.captures(text))?;
     let verb = c["v"].to_lowercase();
     if NOT_DONE_VERBS.contains(&verb.as_str()) {
         return None;
@@ -292,6 +320,16 @@ pub fn past_tense(text: &str) -> Option<Intent> {
         "{verb} {}",
         &c["o"]
     ))))
+}
+
+/// "grandma has been called, tick it off": whatever came first names the task.
+pub fn tick_it_off(text: &str) -> Option<Intent> {
+    let rest = TICK_IT_OFF.captures(text)?.name("rest")?.as_str();
+    Some(
+        past_tense(rest)
+            .or_else(|| complete(rest))
+            .unwrap_or_else(|| Intent::Complete(parse_ref(rest))),
+    )
 }
 
 pub fn update_without_value(text: &str) -> Option<Intent> {

@@ -85,6 +85,17 @@ static DESCRIPTION_AFTER_QUOTE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// "3 things: eggs, bread and jam", "the following items - …".
+static MANY_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:(?:\d+|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of|some|several|these|the following|following|multiple)\s+)(?:new\s+)?(?:things|items|tasks|todos|to-?dos|reminders)\s*(?:[:=-]|to\s+(?:my|the)\s+list\s*:)\s*(?P<list>.+)$",
+    )
+});
+
+/// Separators between the titles of several tasks.
+static LIST_SEPARATOR: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\s*,\s*(?:and\s+|&\s+)?|\s+(?:and|&|\+|plus)\s+"));
+
 static DASH: LazyLock<Regex> = LazyLock::new(|| re(r"^(?P<t>.+?)\s+-{1,2}\s+(?P<d>.+)$"));
 static COLON: LazyLock<Regex> = LazyLock::new(|| re(r"^(?P<t>[^:]+?):\s+(?P<d>.+)$"));
 static PARENS: LazyLock<Regex> = LazyLock::new(|| re(r"^(?P<t>.+?)\s*\((?P<d>[^()]+)\)$"));
@@ -126,12 +137,64 @@ pub fn add_intent(rest: &str) -> Intent {
             r = inner;
         }
     }
-    let (title, description) = split_description(without_list_suffix(r));
+    if let Some(c) = MANY_HEADER.captures(r) {
+        let list = without_list_suffix(c.name("list").map_or("", |m| m.as_str()));
+        return many(split_titles(list));
+    }
+    let listless = without_list_suffix(r);
+    if let Some(titles) = several(listless, listless.len() < r.len()) {
+        return many(titles);
+    }
+    let (title, description) = split_description(listless);
     let title = clean_title(strip_list_suffix(&title));
     let description = description
         .map(|d| clean_description(strip_list_suffix(&d)))
         .filter(|d| !d.is_empty());
     checked(title, description)
+}
+
+/// The titles in "eggs, bread and jam".
+fn split_titles(list: &str) -> Vec<String> {
+    LIST_SEPARATOR
+        .split(list)
+        .map(|part| clean_title(strip_list_suffix(part)))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Several short titles without a header: "eggs, bread and jam", or "milk
+/// and eggs" when a list was named ("… to my list"). Longer phrases stay one
+/// task ("call mom and dad").
+fn several(text: &str, list_named: bool) -> Option<Vec<String>> {
+    if text.contains(['"', '\'', '(', ':']) {
+        return None;
+    }
+    let titles = split_titles(text);
+    let words = |t: &String| t.split_whitespace().count();
+    let short = titles.iter().all(|t| words(t) <= 3);
+    let commas = text.contains(',');
+    let fits = match titles.len() {
+        0 | 1 => false,
+        2 => list_named && titles.iter().all(|t| words(t) <= 2),
+        _ => commas && short,
+    };
+    fits.then_some(titles)
+}
+
+/// One add per title, or the first problem with one of them.
+fn many(titles: Vec<String>) -> Intent {
+    match titles.as_slice() {
+        [] => Intent::Invalid(Problem::EmptyTitle),
+        [one] => checked(one.clone(), None),
+        _ => {
+            for title in &titles {
+                if let Intent::Invalid(problem) = checked(title.clone(), None) {
+                    return Intent::Invalid(problem);
+                }
+            }
+            Intent::AddMany(titles)
+        }
+    }
 }
 
 /// Drops "… to my list" even when politeness follows it ("… to my list please").

@@ -53,8 +53,18 @@ static HELP_ONLY: LazyLock<Regex> = LazyLock::new(|| {
 
 static THANKS_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:thanks|thank you|thank u|thx|ty|tysm|cheers|great|awesome|perfect|nice|cool|ok|okay|k|got it|sounds good|good|great thanks|that'?s (?:all|it|great|perfect|fine)|that will be all|no|nope|nothing|never ?mind|all good|all done|i'?m done|i am done|done|well done|good job|nice one|(?:thanks|thank you) (?:so|very) much|thanks (?:a lot|a bunch|a million|again)|thank you (?:again|kindly)|many thanks|much appreciated|appreciate it|you'?re (?:great|awesome|the best))$",
+        r"^(?:thanks|thank you|thank u|thx|ty|tysm|cheers|great|awesome|perfect|nice|cool|ok|okay|k|got it|sounds good|good|great thanks|that'?s (?:all|it|great|perfect|fine)|that will be all|nothing|never ?mind|all good|all done|i'?m done|i am done|done|well done|good job|nice one|(?:thanks|thank you) (?:so|very) much|thanks (?:a lot|a bunch|a million|again)|thank you (?:again|kindly)|many thanks|much appreciated|appreciate it|you'?re (?:great|awesome|the best))$",
     )
+});
+
+static YES_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:yes|yeah|yea|yep|yup|sure|yes please|please do|do it|go ahead|yes do it|confirm|confirmed|correct|affirmative|absolutely|of course|ok do it|okay do it)$",
+    )
+});
+
+static NO_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"^(?:no|nope|nah|no thanks|no thank you|don'?t|do not|cancel|cancel that|stop)$")
 });
 
 static BYE_ONLY: LazyLock<Regex> = LazyLock::new(|| {
@@ -96,6 +106,10 @@ pub fn small_talk(text: &str) -> Option<Intent> {
         Some(Intent::Greeting)
     } else if BYE_ONLY.is_match(text) {
         Some(Intent::Goodbye)
+    } else if YES_ONLY.is_match(text) {
+        Some(Intent::Confirm(true))
+    } else if NO_ONLY.is_match(text) {
+        Some(Intent::Confirm(false))
     } else if THANKS_ONLY.is_match(text) {
         Some(Intent::Thanks)
     } else {

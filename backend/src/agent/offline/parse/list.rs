@@ -69,6 +69,39 @@ static EVERYTHING: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Everyday ways to ask about the list, and the tasks each one means.
+static EVERYDAY: LazyLock<Vec<(Regex, StatusFilter)>> = LazyLock::new(|| {
+    vec![
+        (
+            re(
+                r"^(?:so\s+)?what (?:do|have|did) (?:i|we) (?:got|have|get)(?: (?:going on|on|planned|lined up|on my list|on the list|here|so far))?$|^what(?:'?s| is) (?:on|in) (?:my|the) (?:list|todo list|to-?do list)$|^(?:where (?:am i|do i stand|are we|things stand)|how am i doing|how'?s my list(?: looking)?|catch me up|fill me in|give me (?:a|the) rundown|status update|what'?s the (?:damage|situation|status))$",
+            ),
+            StatusFilter::All,
+        ),
+        (
+            re(
+                r"^(?:anything|something|stuff|things|much) (?:left|else|remaining|pending|to do|i need to do|outstanding|still open|on my plate)(?: (?:today|for today|to do))?$|^what(?:'?s| is) (?:left|next|up next|on deck|remaining|outstanding|pending|still open)(?: (?:for (?:today|me|now)|to do))?$|^(?:am i|are we) (?:done|finished|all done|through)(?: yet| for (?:today|the day))?$|^(?:do i have|have i got|got) (?:anything|any tasks|stuff|things|much) (?:to do|left|on|pending|today|open)$|^(?:what should i (?:do|work on)|what now|what next|now what)(?: next| now| today)?$|^what(?:'?s| is) on my plate(?: today)?$",
+            ),
+            StatusFilter::Pending,
+        ),
+        (
+            re(
+                r"^(?:what|which) (?:did i|have i) (?:do|done|finish|finished|get done|got done|complete|completed|tick off|ticked off|check off|checked off)(?: so far| today| yet| already)?$",
+            ),
+            StatusFilter::Completed,
+        ),
+    ]
+});
+
+/// Everyday questions about the list ("what do I have?", "anything left?").
+pub fn everyday(text: &str) -> Option<StatusFilter> {
+    let lower = text.to_lowercase();
+    EVERYDAY
+        .iter()
+        .find(|(pattern, _)| pattern.is_match(&lower))
+        .map(|(_, status)| *status)
+}
+
 /// The status filter when `text` asks to see tasks, else `None`.
 pub fn list_request(text: &str) -> Option<StatusFilter> {
     let lower = text.to_lowercase();

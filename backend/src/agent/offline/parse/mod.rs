@@ -2,10 +2,11 @@
 //! history (pronouns and positions are resolved later by the executor).
 
 mod act;
-mod add;
+pub(crate) mod add;
 mod lead;
 mod list;
 mod reference;
+mod typo;
 
 #[cfg(test)]
 mod tests;
@@ -68,7 +69,16 @@ pub fn parse(message: &str) -> Intent {
         return add::add_intent(add::framed_add(rest).unwrap_or(rest));
     }
     let core = strip_trailing_polite(raw);
-    let intent = command(core, raw);
+    let mut intent = command(core, raw);
+    if let Intent::Unknown { .. } = intent
+        && let Some(fixed) = typo::fix_command_word(raw)
+    {
+        // "ad a task to buy stamps", "delet the gym one", "shw my tasks"
+        let retry = command(strip_trailing_polite(&fixed), &fixed);
+        if !matches!(retry, Intent::Unknown { .. }) {
+            intent = retry;
+        }
+    }
     if framing == Framing::Intention && !clearly_about_tasks(&intent, core) {
         // "I need to finish the report": a new task, not a command.
         return add::add_intent(raw);
@@ -78,6 +88,12 @@ pub fn parse(message: &str) -> Intent {
 
 /// The order matters: earlier rules are more specific.
 fn command(core: &str, raw: &str) -> Intent {
+    if let Some(status) = list::everyday(core) {
+        return Intent::List(status);
+    }
+    if let Some(i) = act::tick_it_off(core) {
+        return i;
+    }
     if list::is_question(core)
         && let Some(status) = list::list_request(core)
     {
@@ -126,7 +142,8 @@ fn clearly_about_tasks(intent: &Intent, core: &str) -> bool {
         | Intent::Invalid(_)
         | Intent::CompleteAll
         | Intent::DeleteCompleted
-        | Intent::DeleteAll => true,
+        | Intent::DeleteAll
+        | Intent::AddMany(_) => true,
         _ => false,
     }
 }

@@ -674,3 +674,57 @@ fn several_ids_and_references_to_earlier_replies() {
     );
     finish();
 }
+
+#[test]
+fn broader_everyday_english() {
+    parses(
+        "add 3 things: eggs, bread and jam",
+        Intent::AddMany(vec!["Eggs".into(), "Bread".into(), "Jam".into()]),
+    );
+    parses(
+        "add milk and eggs to my list",
+        Intent::AddMany(vec!["Milk".into(), "Eggs".into()]),
+    );
+    parses(
+        "put eggs, flour, sugar, and butter on my shopping list",
+        Intent::AddMany(vec![
+            "Eggs".into(),
+            "Flour".into(),
+            "Sugar".into(),
+            "Butter".into(),
+        ]),
+    );
+    add("add call mom and dad", "Call mom and dad", None);
+    add("ad a task to buy stamps", "Buy stamps", None);
+    for say in ["what do I have?", "what have I got", "what's on my list"] {
+        list(say, StatusFilter::All);
+    }
+    for say in [
+        "anything left?",
+        "what's on my plate",
+        "what's next",
+        "am I done yet?",
+        "do I have anything to do",
+    ] {
+        list(say, StatusFilter::Pending);
+    }
+    list("shw my tasks", StatusFilter::All);
+    list("what did I get done today", StatusFilter::Completed);
+    complete("paid the bills", 2);
+    complete("called mom", 3);
+    complete("the bills are paid", 2);
+    complete("mom has been called, tick it off", 3);
+    complete("booked the flights - mark it done", 6);
+    delete("delet the gym one", 5);
+    complete("compelte task 4", 4);
+    parses("yes", Intent::Confirm(true));
+    parses("yes please", Intent::Confirm(true));
+    parses("no", Intent::Confirm(false));
+    // Not completions: plans and ordinary statements.
+    for say in ["the meeting is scheduled", "the report is delayed"] {
+        check(!matches!(parse(say), Intent::Complete(_)), || {
+            format!("{say:?} parsed as {:?}", parse(say))
+        });
+    }
+    finish();
+}
