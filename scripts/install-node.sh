@@ -62,5 +62,11 @@ if [ "$LINK" = 1 ]; then
   for b in node npm npx; do ln -sfn "$PREFIX/bin/$b" "/usr/local/bin/$b"; done
   hash -r
   echo "install-node: /usr/local/bin/{node,npm,npx} -> $PREFIX/bin" >&2
+  # A `nodedir` already in npm's user config (for example /usr, for Debian's node 20 headers)
+  # would make node-gyp compile native modules against the wrong headers: point it here.
+  if [ -n "$("$PREFIX/bin/node" "$PREFIX/bin/npm" config get nodedir --location=user 2>/dev/null | grep -v '^undefined$' || true)" ]; then
+    "$PREFIX/bin/node" "$PREFIX/bin/npm" config set nodedir "$PREFIX" --location=user 2>/dev/null
+    echo "install-node: npm's user config nodedir set to $PREFIX" >&2
+  fi
 fi
 echo "PATH=$PREFIX/bin:\$PATH"
