@@ -204,12 +204,18 @@ function TaskRow({
     if (editing) input.current?.select();
   }, [editing]);
 
+  // Enter or Escape closes the editor, and the blur that may follow must not act again.
+  const open = useRef(false);
+
   function startEditing() {
     setDraft(task.title);
+    open.current = true;
     setEditing(true);
   }
 
   function finishEditing(save: boolean) {
+    if (!open.current) return;
+    open.current = false;
     const title = draft.trim();
     setEditing(false);
     if (save && title && title !== task.title) onRename(title);
