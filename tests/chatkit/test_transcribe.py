@@ -97,8 +97,10 @@ def test_transcribe_answers_a_reference_transcription_result(dictation):
 
 def test_transcribe_without_an_endpoint_is_refused_as_unsupported(alice):
     response = alice.post(
-        {"type": "input.transcribe",
-         "params": {"audio_base64": base64.b64encode(AUDIO).decode(), "mime_type": "audio/ogg"}}
+        {
+            "type": "input.transcribe",
+            "params": {"audio_base64": base64.b64encode(AUDIO).decode(), "mime_type": "audio/ogg"},
+        }
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_request"
