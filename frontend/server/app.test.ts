@@ -37,6 +37,7 @@ describe("config", () => {
       { TRUSTED_IP_HEADER: "x forwarded" },
       { TRUSTED_IP_HEADER: "x-todo-client-ip" },
       { CHATKIT_SCRIPT_URL: "http://cdn.example/chatkit.js" },
+      { CHATKIT_DICTATION: "maybe" },
     ]) {
       expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, ...bad }, { staticDir: "x" })).toThrow(ConfigError);
     }
@@ -47,10 +48,21 @@ describe("config", () => {
       chatkitScriptUrl: CHATKIT_CDN_SCRIPT,
     });
     const custom = loadConfig(
-      { BETTER_AUTH_SECRET: SECRET, AUTH_RATE_LIMIT: "off", CHATKIT_SCRIPT_URL: "off", TRUSTED_IP_HEADER: "X-Real-IP" },
+      {
+        BETTER_AUTH_SECRET: SECRET,
+        AUTH_RATE_LIMIT: "off",
+        CHATKIT_SCRIPT_URL: "off",
+        TRUSTED_IP_HEADER: "X-Real-IP",
+        CHATKIT_DICTATION: "on",
+      },
       { staticDir: "x" },
     );
-    expect(custom).toMatchObject({ authRateLimit: null, chatkitScriptUrl: null, trustedIpHeader: "x-real-ip" });
+    expect(custom).toMatchObject({
+      authRateLimit: null,
+      chatkitScriptUrl: null,
+      trustedIpHeader: "x-real-ip",
+      chatkitDictation: true,
+    });
   });
 
   it("trims secrets by the backend's rule: surrounding Unicode whitespace only", () => {

@@ -74,9 +74,14 @@ export function createApp(config: Config, auth: Auth): Hono {
   return app;
 }
 
-/** Run-time settings the page reads: where the ChatKit element may come from (empty: nowhere). */
+/**
+ * Run-time settings the page reads: where the ChatKit element may come from (empty: nowhere),
+ * and whether that element offers dictation.
+ */
 export function pageWithSettings(html: string, config: Config): string {
   const url = (config.chatkitScriptUrl ?? "").replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-  const meta = `<meta name="chatkit-script-url" content="${url}" />`;
+  const meta =
+    `<meta name="chatkit-script-url" content="${url}" />` +
+    `<meta name="chatkit-dictation" content="${config.chatkitDictation ? "on" : "off"}" />`;
   return html.includes("<head>") ? html.replace("<head>", `<head>\n    ${meta}`) : meta + html;
 }

@@ -23,6 +23,8 @@ export interface Config {
   authRateLimit: { max: number; windowSeconds: number } | null;
   /** Where OpenAI's ChatKit element is loaded from; null: never (the built-in view only). */
   chatkitScriptUrl: string | null;
+  /** Whether the official element offers dictation (the backend then needs TRANSCRIPTION_URL). */
+  chatkitDictation: boolean;
   warnings: string[];
 }
 
@@ -118,6 +120,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     }
   }
 
+  const dictationText = (env.CHATKIT_DICTATION?.trim() || "off").toLowerCase();
+  if (!["on", "off", "true", "false", "1", "0"].includes(dictationText)) {
+    throw new ConfigError(`CHATKIT_DICTATION must be "on" or "off", got "${dictationText}".`);
+  }
+  const chatkitDictation = ["on", "true", "1"].includes(dictationText);
+
   const extraOrigins = (env.TRUSTED_ORIGINS ?? "")
     .split(",")
     .map((o) => o.trim())
@@ -147,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
     trustedIpHeader: ipHeaderText || null,
     authRateLimit,
     chatkitScriptUrl,
+    chatkitDictation,
     warnings,
   };
 }

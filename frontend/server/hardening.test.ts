@@ -125,7 +125,9 @@ describe("security headers", () => {
         expect(res.headers.get("permissions-policy"), path).toContain("microphone=(self)");
       }
       const page = await fetch(`${off.url}/`);
-      expect(await page.text()).toContain('<meta name="chatkit-script-url" content="" />');
+      const html = await page.text();
+      expect(html).toContain('<meta name="chatkit-script-url" content="" />');
+      expect(html).toContain('<meta name="chatkit-dictation" content="off" />');
 
       const res = await fetch(`${on.url}/`);
       const csp = res.headers.get("content-security-policy") ?? "";

@@ -4,6 +4,11 @@ import type { SendChat } from "./TaskPanel";
 
 const domainKey = (import.meta.env.VITE_CHATKIT_DOMAIN_KEY as string | undefined) || "localhost";
 
+/** The server turns the element's dictation on (CHATKIT_DICTATION=on) when the backend can transcribe. */
+function dictationEnabled(): boolean {
+  return document.querySelector<HTMLMetaElement>('meta[name="chatkit-dictation"]')?.content === "on";
+}
+
 /** OpenAI's ChatKit element, pointed at this app's own ChatKit endpoint. */
 export function OfficialChatKit({
   url,
@@ -20,8 +25,8 @@ export function OfficialChatKit({
     api: { url, domainKey, fetch: fetchFn },
     history: { enabled: true },
     // The element records audio and sends it as input.transcribe, which the backend answers
-    // when it has a transcription endpoint (and refuses clearly when it has none).
-    composer: { dictation: { enabled: true } },
+    // when it has a transcription endpoint.
+    composer: { dictation: { enabled: dictationEnabled() } },
     onResponseEnd,
     onError: ({ error }) => console.error("chatkit:", error),
   });
