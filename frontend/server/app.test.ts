@@ -276,6 +276,9 @@ describe.skipIf(!pgUrl)("server on PostgreSQL", () => {
     try {
       const { rows } = await check.query<{ id: string }>('SELECT id FROM "user" WHERE email = $1', ["pg@example.com"]);
       expect(rows).toEqual([{ id: userId }]);
+      // Sign-up attempts are counted in the database (Better Auth's rate-limit storage).
+      const limits = await check.query<{ key: string; count: string | number }>('SELECT key, count FROM "rateLimit"');
+      expect(limits.rows.map((r) => [r.key, Number(r.count)])).toContainEqual(["127.0.0.1|/sign-up/email", 1]);
     } finally {
       await check.end();
     }
