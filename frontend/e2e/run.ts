@@ -276,7 +276,7 @@ async function scenario(page: Page, url: string): Promise<void> {
     await chat(page, `mark task ${ids.milk} as done`);
     await page.locator(`.task-list li.done[data-task-id="${ids.milk}"]`).waitFor({ timeout: 10_000 });
     const decoration = await page
-      .locator(`.task-list li[data-task-id="${ids.milk}"] .task-title`)
+      .locator(`.task-list li[data-task-id="${ids.milk}"] .task-text`)
       .evaluate((el) => getComputedStyle(el).textDecorationLine);
     check(decoration.includes("line-through"), "a done task is struck through");
     const pending = page.locator(`.task-list li[data-task-id="${ids.dog}"]`);

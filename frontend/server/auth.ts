@@ -62,8 +62,10 @@ export function authOptions(config: Config, store: AuthStore): BetterAuthOptions
           enabled: true,
           storage: "database",
           window: 60,
-          max: 100,
+          max: 300,
           customRules: {
+            // Reading one's own session happens on every page load and costs nothing to guess.
+            "/get-session": false,
             "/sign-in/*": { window: config.authRateLimit.windowSeconds, max: config.authRateLimit.max },
             "/sign-up/*": { window: config.authRateLimit.windowSeconds, max: config.authRateLimit.max },
           },

@@ -315,22 +315,24 @@ function TaskRow({
             <button
               ref={renameButton}
               type="button"
-              className="small"
+              className="icon"
               disabled={!canAct || editing}
               aria-label={`Rename ${name}`}
+              title="Rename"
               onClick={startEditing}
             >
-              Rename
+              ✎
             </button>
             <button
               ref={deleteButton}
               type="button"
-              className="small"
+              className="icon"
               disabled={!canAct}
               aria-label={`Delete ${name}`}
+              title="Delete"
               onClick={() => setConfirmDelete(true)}
             >
-              Delete
+              ✕
             </button>
           </>
         )}
