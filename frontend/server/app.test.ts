@@ -63,6 +63,8 @@ describe("config", () => {
       trustedIpHeader: "x-real-ip",
       chatkitDictation: true,
     });
+    expect(custom.warnings).toEqual(["AUTH_RATE_LIMIT is off: sign-in and sign-up attempts are not limited."]);
+    expect(c.warnings).toEqual([]);
   });
 
   it("trims secrets by the backend's rule: surrounding Unicode whitespace only", () => {

@@ -109,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, defaults: { staticDir: string
       );
     }
     authRateLimit = { max, windowSeconds };
+  } else {
+    warnings.push("AUTH_RATE_LIMIT is off: sign-in and sign-up attempts are not limited.");
   }
 
   const chatkitText = env.CHATKIT_SCRIPT_URL?.trim() ?? CHATKIT_CDN_SCRIPT;
