@@ -42,6 +42,7 @@ pub const KEYS: &[&str] = &[
     "openai_model",
     "model_timeout_secs",
     "max_agent_steps",
+    "transcription_url",
 ];
 
 /// Settings whose values must never be echoed (errors, logs, `Debug`).
@@ -79,6 +80,9 @@ pub struct Settings {
     pub openai_model: String,
     pub model_timeout_secs: u64,
     pub max_agent_steps: usize,
+    /// An OpenAI-compatible `/audio/transcriptions` endpoint for ChatKit's
+    /// `input.transcribe`; unset: dictation is refused as unsupported.
+    pub transcription_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +172,7 @@ impl Settings {
             openai_model: r.string("openai_model")?,
             model_timeout_secs: r.positive("model_timeout_secs")?,
             max_agent_steps: r.positive("max_agent_steps")?,
+            transcription_url: r.optional("transcription_url")?,
         };
         settings.validate()?;
         Ok(settings)
@@ -198,6 +203,7 @@ impl Settings {
             ("auth_jwks_url", &self.auth_jwks_url),
             ("mcp_url", &self.mcp_url),
             ("openai_base_url", &self.openai_base_url),
+            ("transcription_url", &self.transcription_url),
         ] {
             if let Some(value) = value {
                 check_http_url(value).map_err(|e| invalid(key, e))?;
@@ -276,6 +282,7 @@ impl fmt::Debug for Settings {
             .field("openai_model", &self.openai_model)
             .field("model_timeout_secs", &self.model_timeout_secs)
             .field("max_agent_steps", &self.max_agent_steps)
+            .field("transcription_url", &url(&self.transcription_url))
             .finish()
     }
 }

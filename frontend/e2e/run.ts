@@ -43,6 +43,50 @@ function check(cond: boolean, message: string): void {
   if (!cond) throw new Error(message);
 }
 
+/**
+ * A stand-in for the browser's speech recognizer, installed before the app loads: start()
+ * "hears" window.__nextUtterance, reporting half of it as an interim result and then all of
+ * it as final, as Chromium's recognizer does.
+ */
+const STAND_IN_RECOGNIZER = `
+(() => {
+  class StandInRecognition {
+    constructor() {
+      this.lang = ""; this.interimResults = false; this.continuous = false; this.maxAlternatives = 1;
+      this.onresult = null; this.onerror = null; this.onend = null; this.ended = false;
+      window.__recognizers = (window.__recognizers || 0) + 1;
+    }
+    result(parts, final) {
+      const results = parts.map((p, i) =>
+        Object.assign([{ transcript: p, confidence: 0.9 }], { isFinal: i < parts.length - 1 || final }));
+      return { resultIndex: 0, results };
+    }
+    start() {
+      window.__lastLang = this.lang;
+      const phrase = String(window.__nextUtterance || "");
+      const words = phrase.split(" ");
+      const half = words.slice(0, Math.ceil(words.length / 2)).join(" ");
+      setTimeout(() => {
+        if (this.ended) return;
+        if (this.interimResults) this.onresult && this.onresult(this.result([half], false));
+        setTimeout(() => {
+          if (this.ended) return;
+          this.onresult && this.onresult(this.result([phrase], true));
+          this.stop();
+        }, 150);
+      }, 150);
+    }
+    stop() { if (!this.ended) { this.ended = true; this.onend && this.onend(); } }
+    abort() { this.stop(); }
+  }
+  window.SpeechRecognition = StandInRecognition;
+  window.webkitSpeechRecognition = StandInRecognition;
+})();
+`;
+
+/** Arabic-script letters (Urdu is written in them). */
+const ARABIC_SCRIPT = /[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]/;
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
 }
@@ -180,6 +224,7 @@ async function run(): Promise<void> {
       (url) => url.hostname !== "127.0.0.1" && url.hostname !== "localhost",
       (route) => route.abort("internetdisconnected"),
     );
+    await context.addInitScript(STAND_IN_RECOGNIZER);
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleErrors: string[] = [];
     page.on("pageerror", (err) => consoleErrors.push(err.message));
@@ -231,7 +276,7 @@ async function scenario(page: Page, url: string): Promise<void> {
     await chat(page, `mark task ${ids.milk} as done`);
     await page.locator(`.task-list li.done[data-task-id="${ids.milk}"]`).waitFor({ timeout: 10_000 });
     const decoration = await page
-      .locator(`.task-list li[data-task-id="${ids.milk}"] .task-title`)
+      .locator(`.task-list li[data-task-id="${ids.milk}"] .task-text`)
       .evaluate((el) => getComputedStyle(el).textDecorationLine);
     check(decoration.includes("line-through"), "a done task is struck through");
     const pending = page.locator(`.task-list li[data-task-id="${ids.dog}"]`);
@@ -250,6 +295,102 @@ async function scenario(page: Page, url: string): Promise<void> {
     await chat(page, `delete task ${ids.plumber}`);
     await page.locator(`.task-list li[data-task-id="${ids.plumber}"]`).waitFor({ state: "detached", timeout: 10_000 });
     await shot(page, "03-after-turns");
+  });
+
+  await step(
+    "security headers on the page: CSP allowing only this origin and the ChatKit CDN, no framing",
+    async () => {
+      const res = await page.request.get(url);
+      const csp = res.headers()["content-security-policy"] ?? "";
+      check(csp.includes("frame-ancestors 'none'"), `CSP: ${csp}`);
+      // ChatKit is enabled (the default), so its CDN, and nothing else, is allowed to script.
+      check(csp.includes("script-src 'self' https://cdn.platform.openai.com;"), `CSP: ${csp}`);
+      check(res.headers()["x-content-type-options"] === "nosniff", "nosniff");
+      check(res.headers()["referrer-policy"] === "no-referrer", "Referrer-Policy");
+    },
+  );
+
+  await step("voice: the microphone puts the transcript in the composer, the user sends it", async () => {
+    const mic = page.getByRole("button", { name: "Speak your message" });
+    await mic.waitFor({ timeout: 5_000 });
+    const before = await page.locator(".msg.user").count();
+    await page.evaluate(() => {
+      (window as unknown as { __nextUtterance: string }).__nextUtterance = "add buy fresh bread";
+    });
+    await mic.click();
+    const box = page.getByLabel("Message", { exact: true });
+    await page.waitForFunction(
+      () => (document.getElementById("composer-input") as HTMLTextAreaElement | null)?.value === "add buy fresh bread",
+      undefined,
+      { timeout: 5_000 },
+    );
+    await page.getByRole("button", { name: "Speak your message" }).waitFor();
+    check((await page.locator(".msg.user").count()) === before, "dictation alone sends nothing");
+    check(
+      (await page.evaluate(() => (window as unknown as { __lastLang: string }).__lastLang)) !== "",
+      "the recognizer is given a language",
+    );
+    await shot(page, "08-voice-transcript");
+    await box.press("Enter");
+    await page.getByRole("log").getByText("add buy fresh bread", { exact: true }).waitFor();
+    await page.locator('.messages[aria-busy="false"]').waitFor({ timeout: TURN_TIMEOUT });
+    ids.bread = await taskId(page, /fresh bread/i);
+  });
+
+  await step("task panel: tick, rename in place and delete go through the chat", async () => {
+    await chat(page, "add pay the rent");
+    await chat(page, "add water the plants");
+    ids.rent = await taskId(page, /pay the rent/i);
+    ids.plants = await taskId(page, /water the plants/i);
+    const log = page.getByRole("log");
+
+    // Tick with the keyboard: focus the checkbox, press Space.
+    const tick = page.getByRole("checkbox", { name: new RegExp(`^Mark task ${ids.rent}: .* as complete$`) });
+    await tick.focus();
+    await page.keyboard.press("Space");
+    await log.getByText(`mark task ${ids.rent} as complete`, { exact: true }).waitFor({ timeout: TURN_TIMEOUT });
+    await page.locator(`.task-list li.done[data-task-id="${ids.rent}"]`).waitFor({ timeout: TURN_TIMEOUT });
+    check(
+      (await page.locator(`.task-list li[data-task-id="${ids.rent}"] input[type=checkbox]`).count()) === 0,
+      "a done task offers no control to reopen it",
+    );
+
+    await page.getByRole("button", { name: new RegExp(`^Rename task ${ids.plants}: `) }).click();
+    const input = page.getByLabel(`New title for task ${ids.plants}`);
+    await input.fill("Water the orchids");
+    await input.press("Enter");
+    await log.getByText(`rename task ${ids.plants} to Water the orchids`, { exact: true }).waitFor();
+    await page
+      .locator(`.task-list li[data-task-id="${ids.plants}"]`)
+      .filter({ hasText: /water the orchids/i })
+      .waitFor({ timeout: TURN_TIMEOUT });
+
+    await page.getByRole("button", { name: new RegExp(`^Delete task ${ids.bread}: `) }).click();
+    await page.getByRole("button", { name: new RegExp(`^Confirm deleting task ${ids.bread}: `) }).click();
+    await log.getByText(`delete task ${ids.bread}`, { exact: true }).waitFor();
+    await page
+      .locator(`.task-list li[data-task-id="${ids.bread}"]`)
+      .waitFor({ state: "detached", timeout: TURN_TIMEOUT });
+  });
+
+  await step("task panel: search and sort", async () => {
+    const titles = () => page.locator(".task-list li .task-text").allInnerTexts();
+    await page.getByLabel("Sort tasks").selectOption("title");
+    const sorted = await titles();
+    const expected = [...sorted].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }));
+    check(JSON.stringify(sorted) === JSON.stringify(expected), `sorted by title: ${sorted.join(" | ")}`);
+    await page.getByLabel("Sort tasks").selectOption("newest");
+    const ids_ = await page.locator(".task-list li").evaluateAll((els) => els.map((e) => Number(e.dataset.taskId)));
+    check(
+      ids_.every((id, i) => i === 0 || id < (ids_[i - 1] ?? Infinity)),
+      `newest first: ${ids_.join(",")}`,
+    );
+    await page.getByLabel("Search tasks").fill("orchid");
+    await page.waitForFunction(() => document.querySelectorAll(".task-list li").length === 1);
+    check((await titles())[0] === "Water the orchids", "search finds the renamed task");
+    await shot(page, "09-task-panel");
+    await page.getByLabel("Search tasks").fill("");
+    await page.getByLabel("Sort tasks").selectOption("oldest");
   });
 
   await step("a missing task gets a polite answer, not an error", async () => {
@@ -306,6 +447,26 @@ async function scenario(page: Page, url: string): Promise<void> {
     await shot(page, "06-mobile-tasks");
     await page.getByRole("button", { name: "Chat", exact: true }).click();
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step("an Urdu conversation renders right to left", async () => {
+    await page.getByRole("button", { name: "New chat" }).click();
+    const urdu = "دودھ خریدنے کا کام شامل کریں";
+    const reply = await chat(page, urdu);
+    const mine = page.locator(".msg.user p").filter({ hasText: urdu });
+    check((await mine.evaluate((el) => getComputedStyle(el).direction)) === "rtl", "the Urdu message is RTL");
+    const answer = page.locator(".msg.assistant p").last();
+    const answerDir = await answer.evaluate((el) => getComputedStyle(el).direction);
+    // The reply takes the direction of its own first letters: RTL when the agent answers in
+    // Urdu, LTR when it answers in English.
+    const expectedDir = ARABIC_SCRIPT.test(reply.replace(/[^\p{L}]/gu, "").slice(0, 1)) ? "rtl" : "ltr";
+    check(answerDir === expectedDir, `the reply "${reply}" is ${answerDir}, expected ${expectedDir}`);
+    // A task with an Urdu title shows right to left in the panel too.
+    await chat(page, "add سبزی لانا");
+    const row = page.locator(".task-list li .task-text").filter({ hasText: "سبزی لانا" });
+    await row.waitFor({ timeout: TURN_TIMEOUT });
+    check((await row.evaluate((el) => getComputedStyle(el).direction)) === "rtl", "the Urdu title is RTL");
+    await shot(page, "10-urdu-chat");
   });
 
   await step("sign out, sign up a second user who sees nothing of the first", async () => {

@@ -1,81 +1,9 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { serve, type ServerType } from "@hono/node-server";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { freePort, SECRET, signUp, startApp, type Running } from "../testing/app-server";
 import { sendJson, sleep, startServer, type TestServer } from "../testing/http-server";
-import { createApp } from "./app";
-import { createAuth, migrate, openStore, type AuthStore } from "./auth";
-import { ConfigError, loadConfig, type Config } from "./config";
-
-const SECRET = "test-secret-0123456789-abcdefghijklmnop";
-
-interface Running {
-  url: string;
-  config: Config;
-  close: () => Promise<void>;
-}
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "todo-frontend-"));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** The real app on a free port: Better Auth on a fresh SQLite file, a small built web app. */
-async function startApp(env: Record<string, string> = {}): Promise<Running> {
-  const dir = tempDir();
-  const web = join(dir, "web");
-  mkdirSync(join(web, "assets"), { recursive: true });
-  writeFileSync(join(web, "index.html"), "<!doctype html><title>app</title>");
-  writeFileSync(join(web, "assets", "app-1234.js"), "console.log(1)");
-  const port = await freePort();
-  const config = loadConfig(
-    { BETTER_AUTH_SECRET: SECRET, PORT: String(port), AUTH_SQLITE_PATH: join(dir, "auth.db"), ...env },
-    { staticDir: web },
-  );
-  const store: AuthStore = openStore(config);
-  await migrate(config, store);
-  const app = createApp(config, createAuth(config, store));
-  const server: ServerType = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
-  await new Promise((r) => server.once("listening", r));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    config,
-    close: async () => {
-      await new Promise((r) => server.close(r));
-      await store.close();
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  const s = await startServer(() => undefined);
-  const port = Number(new URL(s.url).port);
-  await s.close();
-  return port;
-}
-
-async function signUp(app: Running, email: string): Promise<string> {
-  const res = await fetch(`${app.url}/api/auth/sign-up/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: app.url },
-    body: JSON.stringify({ email, password: "password123", name: "Test User" }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  expect(cookie).toMatch(/session_token=/);
-  return cookie;
-}
+import { CHATKIT_CDN_SCRIPT, ConfigError, loadConfig, trimSecret } from "./config";
 
 describe("config", () => {
   it("refuses to start without BETTER_AUTH_SECRET", () => {
@@ -101,7 +29,54 @@ describe("config", () => {
     expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, BACKEND_URL: "ftp://x" }, { staticDir: "x" })).toThrow(
       /BACKEND_URL/,
     );
-    expect(loadConfig({ BETTER_AUTH_SECRET: "short" }, { staticDir: "x" }).warnings).toHaveLength(1);
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: "short" }, { staticDir: "x" })).toThrow(/5 bytes long/);
+    for (const bad of [
+      { MAX_BODY_BYTES: "10" },
+      { AUTH_RATE_LIMIT: "lots" },
+      { AUTH_RATE_LIMIT: "0/60" },
+      { TRUSTED_IP_HEADER: "x forwarded" },
+      { TRUSTED_IP_HEADER: "x-todo-client-ip" },
+      { CHATKIT_SCRIPT_URL: "http://cdn.example/chatkit.js" },
+      { CHATKIT_DICTATION: "maybe" },
+    ]) {
+      expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, ...bad }, { staticDir: "x" })).toThrow(ConfigError);
+    }
+    expect(c).toMatchObject({
+      maxBodyBytes: 1024 * 1024,
+      trustedIpHeader: null,
+      authRateLimit: { max: 5, windowSeconds: 60 },
+      chatkitScriptUrl: CHATKIT_CDN_SCRIPT,
+    });
+    const custom = loadConfig(
+      {
+        BETTER_AUTH_SECRET: SECRET,
+        AUTH_RATE_LIMIT: "off",
+        CHATKIT_SCRIPT_URL: "off",
+        TRUSTED_IP_HEADER: "X-Real-IP",
+        CHATKIT_DICTATION: "on",
+      },
+      { staticDir: "x" },
+    );
+    expect(custom).toMatchObject({
+      authRateLimit: null,
+      chatkitScriptUrl: null,
+      trustedIpHeader: "x-real-ip",
+      chatkitDictation: true,
+    });
+    expect(custom.warnings).toEqual(["AUTH_RATE_LIMIT is off: sign-in and sign-up attempts are not limited."]);
+    expect(c.warnings).toEqual([]);
+  });
+
+  it("trims secrets by the backend's rule: surrounding Unicode whitespace only", () => {
+    expect(trimSecret(` \t${SECRET}\r\n`)).toBe(SECRET);
+    expect(trimSecret("\u00a0\u2003abc\u3000")).toBe("abc");
+    expect(trimSecret("a b\nc")).toBe("a b\nc");
+    // U+FEFF is not whitespace for Rust's str::trim, so it stays (JavaScript's trim() would drop it).
+    expect(trimSecret("\ufeffabc")).toBe("\ufeffabc");
+    expect(loadConfig({ BETTER_AUTH_SECRET: `  ${SECRET}\n` }, { staticDir: "x" }).secret).toBe(SECRET);
+    // 31 ASCII bytes are refused; 11 three-byte characters (33 bytes) are enough.
+    expect(() => loadConfig({ BETTER_AUTH_SECRET: "x".repeat(31) }, { staticDir: "x" })).toThrow(ConfigError);
+    expect(loadConfig({ BETTER_AUTH_SECRET: "€".repeat(11) }, { staticDir: "x" }).secret).toBe("€".repeat(11));
   });
 });
 
@@ -303,6 +278,9 @@ describe.skipIf(!pgUrl)("server on PostgreSQL", () => {
     try {
       const { rows } = await check.query<{ id: string }>('SELECT id FROM "user" WHERE email = $1', ["pg@example.com"]);
       expect(rows).toEqual([{ id: userId }]);
+      // Sign-up attempts are counted in the database (Better Auth's rate-limit storage).
+      const limits = await check.query<{ key: string; count: string | number }>('SELECT key, count FROM "rateLimit"');
+      expect(limits.rows.map((r) => [r.key, Number(r.count)])).toContainEqual(["127.0.0.1|/sign-up/email", 1]);
     } finally {
       await check.end();
     }

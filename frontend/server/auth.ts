@@ -6,7 +6,7 @@ import { getMigrations } from "better-auth/db/migration";
 import { jwt } from "better-auth/plugins";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { isPostgresUrl, type Config } from "./config.js";
+import { CLIENT_IP_HEADER, isPostgresUrl, type Config } from "./config.js";
 
 /** Audience every API token carries; the backend checks it. */
 export const API_AUDIENCE = "todo-api";
@@ -53,8 +53,24 @@ export function authOptions(config: Config, store: AuthStore): BetterAuthOptions
     trustedOrigins: config.trustedOrigins,
     emailAndPassword: { enabled: true, autoSignIn: true, minPasswordLength: 8 },
     telemetry: { enabled: false },
-    // Better Auth skips its origin check under test runners; keep it on everywhere.
-    advanced: { disableOriginCheck: false },
+    // Better Auth skips its origin check under test runners; keep it on everywhere. The client
+    // address comes only from the header this server sets (see security.ts).
+    advanced: { disableOriginCheck: false, ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] } },
+    // Kept in the database, so every replica counts the same attempts.
+    rateLimit: config.authRateLimit
+      ? {
+          enabled: true,
+          storage: "database",
+          window: 60,
+          max: 300,
+          customRules: {
+            // Reading one's own session happens on every page load and costs nothing to guess.
+            "/get-session": false,
+            "/sign-in/*": { window: config.authRateLimit.windowSeconds, max: config.authRateLimit.max },
+            "/sign-up/*": { window: config.authRateLimit.windowSeconds, max: config.authRateLimit.max },
+          },
+        }
+      : { enabled: false },
     plugins:
       config.tokenMode === "jwks"
         ? [

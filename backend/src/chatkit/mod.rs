@@ -7,6 +7,7 @@ mod ids;
 mod ops;
 mod request;
 mod stream;
+mod transcribe;
 mod wire;
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub async fn handle(
         Request::Update(p) => ok(ops::update(&state, &user, p).await?),
         Request::Delete(p) => ok(ops::delete(&state, &user, &p.thread_id).await?),
         Request::Feedback(p) => ok(ops::feedback(&state, &user, p).await?),
+        Request::Transcribe(p) => ok(ops::transcribe(&state, p).await?),
         Request::AddClientToolOutput(p) => {
             ops::owned_thread(&state, &user, &p.thread_id).await?;
             Err(ApiError::BadRequest(

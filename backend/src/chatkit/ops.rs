@@ -4,7 +4,10 @@ use serde_json::{Value, json};
 use todo_core::db::{Conversation, Message, Role, SortOrder, conversations};
 
 use super::ids;
-use super::request::{FeedbackParams, ItemsListParams, ListParams, Order, UpdateParams};
+use super::request::{
+    FeedbackParams, ItemsListParams, ListParams, Order, TranscribeParams, UpdateParams,
+};
+use super::transcribe::{self, Transcriber};
 use super::wire::{Item, Page, Thread};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -198,6 +201,26 @@ pub async fn feedback(
         "feedback on assistant messages"
     );
     Ok(json!({}))
+}
+
+/// `input.transcribe`: the audio goes to the configured OpenAI-compatible
+/// transcription endpoint and its text comes back as `{"text": …}` for the
+/// composer. Without an endpoint the operation is refused as unsupported.
+pub async fn transcribe(state: &AppState, params: TranscribeParams) -> Result<Value, ApiError> {
+    let Some(url) = state.settings.transcription_url.as_deref() else {
+        return Err(ApiError::BadRequest(
+            "input.transcribe is not supported by this server: no transcription service is configured"
+                .into(),
+        ));
+    };
+    let audio = transcribe::Audio::decode(&params)?;
+    let transcriber = Transcriber::new(
+        url,
+        state.settings.openai_api_key.as_deref(),
+        std::time::Duration::from_secs(state.settings.model_timeout_secs),
+    )?;
+    let text = transcriber.transcribe(&audio).await?;
+    Ok(json!({ "text": text }))
 }
 
 /// The user message a retry starts from: it must be this thread's and a user's.

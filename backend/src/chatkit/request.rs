@@ -21,8 +21,10 @@ pub enum Request {
     AddClientToolOutput(ThreadParams),
     AddStructuredInput(ThreadParams),
     CustomAction(CustomActionParams),
+    /// Dictation: audio in, the text for the composer out.
+    Transcribe(TranscribeParams),
     /// Operations the protocol defines that this server has nothing for
-    /// (attachments, dictation, synchronous widget actions).
+    /// (attachments, synchronous widget actions).
     Unsupported(&'static str),
 }
 
@@ -99,6 +101,24 @@ pub struct CustomActionParams {
     pub thread_id: String,
     pub item_id: Option<String>,
     pub action: Action,
+}
+
+/// `input.transcribe`: base64 audio and its raw MIME type
+/// (`audio/webm;codecs=opus`, `audio/ogg`, `audio/mp4`).
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct TranscribeParams {
+    pub audio_base64: String,
+    pub mime_type: String,
+}
+
+impl std::fmt::Debug for TranscribeParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The audio is the user's voice: its size is enough for a log.
+        f.debug_struct("TranscribeParams")
+            .field("audio_base64_len", &self.audio_base64.len())
+            .field("mime_type", &self.mime_type)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -182,7 +202,7 @@ impl Request {
             "threads.sync_custom_action" => Self::Unsupported("threads.sync_custom_action"),
             "attachments.create" => Self::Unsupported("attachments.create"),
             "attachments.delete" => Self::Unsupported("attachments.delete"),
-            "input.transcribe" => Self::Unsupported("input.transcribe"),
+            "input.transcribe" => Self::Transcribe(params_of(&kind, params)?),
             other => {
                 return Err(ApiError::BadRequest(format!(
                     "unknown ChatKit request type '{other}'"
@@ -297,9 +317,25 @@ mod tests {
 
     #[test]
     fn names_the_operations_it_does_not_offer() {
-        for kind in ["attachments.create", "input.transcribe"] {
+        for kind in ["attachments.create", "attachments.delete"] {
             let r = Request::parse(json!({"type": kind, "params": {}})).unwrap();
             assert_eq!(r, Request::Unsupported(kind));
         }
+    }
+
+    #[test]
+    fn parses_a_transcribe_request_and_refuses_one_without_audio() {
+        let r = Request::parse(json!({"type": "input.transcribe",
+            "params": {"audio_base64": "AAEC", "mime_type": "audio/webm;codecs=opus"}}))
+        .unwrap();
+        let Request::Transcribe(p) = r else {
+            panic!("not a transcribe request")
+        };
+        assert_eq!(p.mime_type, "audio/webm;codecs=opus");
+        assert!(!format!("{p:?}").contains("AAEC"));
+        assert!(
+            bad(json!({"type": "input.transcribe", "params": {"mime_type": "audio/ogg"}}))
+                .contains("audio_base64")
+        );
     }
 }

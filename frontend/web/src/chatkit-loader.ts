@@ -3,8 +3,17 @@
 export const CHATKIT_TAG = "openai-chatkit";
 const DEFAULT_SRC = "https://cdn.platform.openai.com/deployments/chatkit/chatkit.js";
 
-/** The script to load; VITE_CHATKIT_SCRIPT_URL="" (or "off") disables the attempt. */
-export function chatKitScriptUrl(env: Record<string, string | boolean | undefined> = import.meta.env): string | null {
+/**
+ * The script to load. The server says it in `<meta name="chatkit-script-url">` (empty: never
+ * load it; its CSP allows the script's origin only then). Without that tag (Vite's dev server),
+ * VITE_CHATKIT_SCRIPT_URL="" (or "off") disables the attempt.
+ */
+export function chatKitScriptUrl(
+  env: Record<string, string | boolean | undefined> = import.meta.env,
+  doc: Document | null = typeof document === "undefined" ? null : document,
+): string | null {
+  const meta = doc?.querySelector<HTMLMetaElement>('meta[name="chatkit-script-url"]');
+  if (meta) return meta.content.trim() || null;
   const configured = env.VITE_CHATKIT_SCRIPT_URL;
   if (configured === undefined) return DEFAULT_SRC;
   const value = String(configured).trim();

@@ -1,8 +1,19 @@
-import { useCallback, useEffect, useReducer, useRef, useState, type SubmitEvent, type KeyboardEvent } from "react";
+import {
+  useCallback,
+  useEffect,
+  useReducer,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type RefObject,
+  type SubmitEvent,
+} from "react";
 import type { ChatKitClient } from "../api/chatkit";
 import { ApiError } from "../api/http";
 import { applyEvent, emptyChat, localUserMessage, type ChatState } from "../api/thread-state";
 import { itemText, type ThreadItem, type ThreadMetadata, type ThreadStreamEvent } from "../api/types";
+import { useDictation } from "../voice";
+import type { SendChat } from "./TaskPanel";
 import { ThreadList } from "./ThreadList";
 
 type Action =
@@ -44,7 +55,16 @@ function message(err: unknown): string {
 }
 
 /** A chat view that speaks ChatKit's protocol itself, for when the ChatKit element cannot load. */
-export function BuiltInChat({ client, onTurnEnd }: { client: ChatKitClient; onTurnEnd: () => void }) {
+export function BuiltInChat({
+  client,
+  onTurnEnd,
+  sendRef,
+}: {
+  client: ChatKitClient;
+  onTurnEnd: () => void;
+  /** Filled with a function that sends a message as if typed (the task panel's actions use it). */
+  sendRef?: RefObject<SendChat | null>;
+}) {
   const [threads, setThreads] = useState<ThreadMetadata[] | null>(null);
   const [threadsError, setThreadsError] = useState<string | null>(null);
   const [chat, dispatch] = useReducer(reducer, emptyChat);
@@ -56,6 +76,12 @@ export function BuiltInChat({ client, onTurnEnd }: { client: ChatKitClient; onTu
   const newChatButton = useRef<HTMLButtonElement>(null);
   const stream = useRef<AbortController | null>(null);
   const log = useRef<HTMLDivElement>(null);
+  // What the composer held when dictation started; the transcript goes after it.
+  const beforeDictation = useRef("");
+  const dictation = useDictation((transcript) => {
+    const base = beforeDictation.current;
+    setText(base && transcript ? `${base} ${transcript}` : base || transcript);
+  });
 
   const refreshThreads = useCallback(
     () =>
@@ -139,16 +165,42 @@ export function BuiltInChat({ client, onTurnEnd }: { client: ChatKitClient; onTu
     }
   }
 
-  async function send(e?: SubmitEvent<HTMLFormElement>) {
-    e?.preventDefault();
-    const value = text.trim();
-    if (!value || busy) return;
-    setText("");
+  /** Sends `value` in the open conversation (or a new one); false when a turn is already running. */
+  async function submit(value: string): Promise<boolean> {
+    if (!value || busy || loadingThread) return false;
     dispatch({ kind: "local", item: localUserMessage(chat.threadId, value) });
     const threadId = chat.threadId;
     await runTurn((signal) =>
       threadId ? client.addUserMessage(threadId, value, signal) : client.createThread(value, signal),
     );
+    return true;
+  }
+
+  useEffect(() => {
+    if (!sendRef) return;
+    sendRef.current = submit;
+    return () => {
+      sendRef.current = null;
+    };
+  });
+
+  async function send(e?: SubmitEvent<HTMLFormElement>) {
+    e?.preventDefault();
+    const value = text.trim();
+    if (!value || busy) return;
+    dictation.stop();
+    setText("");
+    await submit(value);
+  }
+
+  function toggleDictation() {
+    if (dictation.listening) {
+      dictation.stop();
+    } else {
+      beforeDictation.current = text.trim();
+      dictation.start();
+    }
+    composer.current?.focus();
   }
 
   async function retry() {
@@ -215,7 +267,9 @@ export function BuiltInChat({ client, onTurnEnd }: { client: ChatKitClient; onTu
           >
             Conversations
           </button>
-          <h2 className="conversation-title">{chat.title || (chat.threadId ? "Conversation" : "New chat")}</h2>
+          <h2 className="conversation-title" dir="auto">
+            {chat.title || (chat.threadId ? "Conversation" : "New chat")}
+          </h2>
         </div>
         <div className="messages" ref={log} role="log" aria-live="polite" aria-busy={loadingThread || busy}>
           {loadingThread && <p className="muted center">Loading conversation…</p>}
@@ -254,6 +308,16 @@ export function BuiltInChat({ client, onTurnEnd }: { client: ChatKitClient; onTu
             </div>
           )}
         </div>
+        {dictation.error && (
+          <p className="error voice-error" role="alert">
+            {dictation.error}
+          </p>
+        )}
+        {dictation.listening && (
+          <p className="listening" role="status">
+            Listening… speak now, then edit or send.
+          </p>
+        )}
         <form className="composer" onSubmit={(e) => void send(e)}>
           <label htmlFor="composer-input" className="visually-hidden">
             Message
@@ -267,8 +331,22 @@ export function BuiltInChat({ client, onTurnEnd }: { client: ChatKitClient; onTu
             onChange={(e) => setText(e.target.value)}
             onKeyDown={onKeyDown}
             maxLength={4000}
+            dir="auto"
             autoFocus
           />
+          {dictation.supported && (
+            <button
+              type="button"
+              className="mic"
+              aria-pressed={dictation.listening}
+              aria-label={dictation.listening ? "Stop voice input" : "Speak your message"}
+              title={dictation.listening ? "Stop voice input" : "Speak your message"}
+              onClick={toggleDictation}
+              disabled={busy}
+            >
+              <MicIcon />
+            </button>
+          )}
           <button type="submit" className="primary" disabled={busy || !text.trim()}>
             Send
           </button>
@@ -287,7 +365,18 @@ function Message({ item }: { item: ThreadItem }) {
       aria-label={mine ? "You" : "Assistant"}
       data-pending={item.id.startsWith("local-") || undefined}
     >
-      <p>{itemText(item)}</p>
+      <p dir="auto">{itemText(item)}</p>
     </article>
+  );
+}
+
+function MicIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+      <path
+        fill="currentColor"
+        d="M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3Zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.92V21h2v-3.08A7 7 0 0 0 19 11h-2Z"
+      />
+    </svg>
   );
 }

@@ -1,10 +1,10 @@
-import { useEffect, useMemo, useReducer, useState } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { ChatKitClient } from "../api/chatkit";
 import { serverTokenSource, TokenCache } from "../api/token";
 import { chatKitScriptUrl, loadChatKit } from "../chatkit-loader";
 import { BuiltInChat } from "./BuiltInChat";
 import { OfficialChatKit } from "./OfficialChatKit";
-import { TaskPanel } from "./TaskPanel";
+import { TaskPanel, type SendChat } from "./TaskPanel";
 
 interface User {
   id: string;
@@ -21,6 +21,12 @@ export function ChatPage({ user, onSignOut }: { user: User; onSignOut: () => Pro
   const [availability, setAvailability] = useState<Availability>("checking");
   const [tasksVersion, refreshTasks] = useReducer((n: number) => n + 1, 0);
   const [panel, setPanel] = useState<"chat" | "tasks">("chat");
+  const chatSender = useRef<SendChat | null>(null);
+  // The panel's actions are chat turns: sent through whichever chat view is showing.
+  const sendFromPanel = useCallback<SendChat>(async (text) => {
+    const sender = chatSender.current;
+    return sender ? sender(text) : false;
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -67,11 +73,16 @@ export function ChatPage({ user, onSignOut }: { user: User; onSignOut: () => Pro
             </p>
           )}
           {availability === "official" && (
-            <OfficialChatKit url={chatUrl} fetchFn={tokens.fetch} onResponseEnd={refreshTasks} />
+            <OfficialChatKit url={chatUrl} fetchFn={tokens.fetch} onResponseEnd={refreshTasks} sendRef={chatSender} />
           )}
-          {availability === "built-in" && <BuiltInChat client={client} onTurnEnd={refreshTasks} />}
+          {availability === "built-in" && <BuiltInChat client={client} onTurnEnd={refreshTasks} sendRef={chatSender} />}
         </section>
-        <TaskPanel userId={user.id} fetchFn={tokens.fetch} version={tasksVersion} />
+        <TaskPanel
+          userId={user.id}
+          fetchFn={tokens.fetch}
+          version={tasksVersion}
+          send={availability === "checking" ? undefined : sendFromPanel}
+        />
       </main>
     </div>
   );

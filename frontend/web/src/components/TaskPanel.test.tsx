@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { sendJson, startServer, type TestServer } from "../../../testing/http-server";
 import { TaskPanel } from "./TaskPanel";
 
@@ -57,5 +57,83 @@ describe("TaskPanel", () => {
     );
     render(<TaskPanel userId="u1" fetchFn={onServer} version={0} />);
     expect((await screen.findByRole("alert")).textContent).toBe("Backend down");
+  });
+
+  it("sends a chat turn for each action, and offers no way to reopen a done task", async () => {
+    server = await startServer((_req, res) => sendJson(res, 200, { tasks }), { cors: true });
+    const sent: string[] = [];
+    const send = vi.fn((text: string) => {
+      sent.push(text);
+      return Promise.resolve(true);
+    });
+    render(<TaskPanel userId="u1" fetchFn={onServer} version={0} send={send} />);
+
+    fireEvent.click(await screen.findByRole("checkbox", { name: "Mark task 1: Buy milk as complete" }));
+    await waitFor(() => expect(sent).toEqual(["mark task 1 as complete"]));
+    // The done task has a tick, not a control.
+    expect(screen.queryByRole("checkbox", { name: /task 2/ })).toBeNull();
+    expect(screen.getByRole("img", { name: "Task 2 is done" })).toBeTruthy();
+
+    fireEvent.click(await screen.findByRole("button", { name: "Rename task 1: Buy milk" }));
+    const input = screen.getByLabelText("New title for task 1");
+    expect(input.getAttribute("dir")).toBe("auto");
+    fireEvent.change(input, { target: { value: "  Buy oat   milk " } });
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(sent.at(-1)).toBe("rename task 1 to Buy oat milk"));
+
+    // Escape leaves the title as it was and sends nothing.
+    fireEvent.click(await screen.findByRole("button", { name: "Rename task 2: Call mom" }));
+    fireEvent.change(screen.getByLabelText("New title for task 2"), { target: { value: "Nope" } });
+    fireEvent.keyDown(screen.getByLabelText("New title for task 2"), { key: "Escape" });
+    expect(sent).toHaveLength(2);
+
+    // Delete asks first.
+    fireEvent.click(await screen.findByRole("button", { name: "Delete task 2: Call mom" }));
+    fireEvent.click(screen.getByRole("button", { name: "Keep task 2: Call mom" }));
+    expect(sent).toHaveLength(2);
+    fireEvent.click(await screen.findByRole("button", { name: "Delete task 2: Call mom" }));
+    fireEvent.click(screen.getByRole("button", { name: "Confirm deleting task 2: Call mom" }));
+    await waitFor(() => expect(sent.at(-1)).toBe("delete task 2"));
+  });
+
+  it("says so when no chat can send", async () => {
+    server = await startServer((_req, res) => sendJson(res, 200, { tasks }), { cors: true });
+    render(<TaskPanel userId="u1" fetchFn={onServer} version={0} send={() => Promise.resolve(false)} />);
+    fireEvent.click(await screen.findByRole("checkbox", { name: /task 1/ }));
+    expect((await screen.findByRole("alert")).textContent).toMatch(/not ready/);
+  });
+
+  it("searches and sorts, and renders right-to-left titles by their own direction", async () => {
+    const many = [
+      { id: 1, title: "Buy milk", completed: true },
+      { id: 2, title: "call Mom", completed: false, description: "about Sunday" },
+      { id: 3, title: "دودھ خریدنا", completed: false },
+      { id: 4, title: "Café visit", completed: false },
+    ];
+    server = await startServer((_req, res) => sendJson(res, 200, { tasks: many }), { cors: true });
+    render(<TaskPanel userId="u1" fetchFn={onServer} version={0} />);
+    const ids = () => [...document.querySelectorAll("li.task")].map((li) => li.getAttribute("data-task-id"));
+    await screen.findByText("Buy milk");
+    expect(ids()).toEqual(["1", "2", "3", "4"]);
+
+    const sort = screen.getByLabelText("Sort tasks");
+    fireEvent.change(sort, { target: { value: "newest" } });
+    expect(ids()).toEqual(["4", "3", "2", "1"]);
+    fireEvent.change(sort, { target: { value: "title" } });
+    expect(ids().slice(0, 3)).toEqual(["1", "4", "2"]);
+    fireEvent.change(sort, { target: { value: "pending" } });
+    expect(ids().at(-1)).toBe("1");
+
+    const search = screen.getByLabelText("Search tasks");
+    fireEvent.change(search, { target: { value: "cafe" } });
+    expect(ids()).toEqual(["4"]);
+    fireEvent.change(search, { target: { value: "sunday" } });
+    expect(ids()).toEqual(["2"]);
+    fireEvent.change(search, { target: { value: "دودھ" } });
+    expect(ids()).toEqual(["3"]);
+    expect(screen.getByText("1 of 4 match “دودھ”")).toBeTruthy();
+    expect(screen.getByText("دودھ خریدنا").getAttribute("dir")).toBe("auto");
+    fireEvent.change(search, { target: { value: "nothing like it" } });
+    expect(ids()).toEqual([]);
   });
 });
