@@ -63,10 +63,12 @@ if [ "$LINK" = 1 ]; then
   hash -r
   echo "install-node: /usr/local/bin/{node,npm,npx} -> $PREFIX/bin" >&2
   # A `nodedir` already in npm's user config (for example /usr, for Debian's node 20 headers)
-  # would make node-gyp compile native modules against the wrong headers: point it here.
-  if [ -n "$("$PREFIX/bin/node" "$PREFIX/bin/npm" config get nodedir --location=user 2>/dev/null | grep -v '^undefined$' || true)" ]; then
-    "$PREFIX/bin/node" "$PREFIX/bin/npm" config set nodedir "$PREFIX" --location=user 2>/dev/null
-    echo "install-node: npm's user config nodedir set to $PREFIX" >&2
+  # would make node-gyp compile native modules against the wrong headers. npm 11
+  # refuses `npm config set nodedir`, so the line is rewritten in place.
+  npmrc="${HOME:-/root}/.npmrc"
+  if grep -qs '^nodedir=' "$npmrc"; then
+    sed -i "s|^nodedir=.*|nodedir=$PREFIX|" "$npmrc"
+    echo "install-node: $npmrc nodedir set to $PREFIX" >&2
   fi
 fi
 echo "PATH=$PREFIX/bin:\$PATH"

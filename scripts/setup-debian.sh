@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, run and test the
-# project (run as root). Rust, Go, Node and Python 3.11 are expected.
+# project (run as root). Rust, Go, Python 3.11 and a first npm are expected;
+# Node 24 comes from scripts/install-node.sh.
 #
 # Installs use --no-install-recommends, so everything podman only
 # *recommends* (the pause-image init catatonit, the network stack, rootless
@@ -11,7 +12,7 @@ set -euo pipefail
 
 packages=(
   postgresql postgresql-client   # the real database the tests use
-  chromium                       # browser end-to-end tests (playwright-core drives it)
+  chromium fonts-noto-core       # browser end-to-end tests (playwright-core drives it; Urdu glyphs)
   podman conmon crun catatonit   # images and `podman kube play` of the chart's pod;
   netavark aardvark-dns iptables #   catatonit is the pod's pause process,
   slirp4netns fuse-overlayfs     #   netavark + iptables the pod test's network
@@ -28,6 +29,13 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Node 24 LTS from the npm registry (Debian's nodejs is older).
+"$(dirname "$0")/install-node.sh" >/dev/null
+case "$(node -p process.versions.node)" in
+  24.*) ;;
+  *) echo "setup: node on PATH is $(node --version), not 24 (is /usr/local/bin first?)" >&2; exit 1 ;;
+esac
 
 # Every program .ci/run, the Makefile and scripts/ call. The chart tools
 # (helm, kube-score, kubernetes-validate) come from scripts/deploy/tools.sh,
