@@ -124,3 +124,19 @@ podAntiAffinity:
           matchLabels:
             {{- include "todo.selectorLabels" . | nindent 12 }}
 {{- end -}}
+
+{{/*
+Better Auth's base URL, as the browser sees the frontend: frontend.betterAuthUrl,
+else the Ingress host, else http://localhost:3000 (`kubectl port-forward
+service/<frontend> 3000:80`, the guide's main path). Always set, so sign-up
+works on the first install.
+*/}}
+{{- define "todo.betterAuthUrl" -}}
+{{- if .Values.frontend.betterAuthUrl -}}
+{{- .Values.frontend.betterAuthUrl -}}
+{{- else if .Values.ingress.enabled -}}
+{{- printf "http%s://%s" (ternary "s" "" (not (empty .Values.ingress.tlsSecretName))) .Values.ingress.host -}}
+{{- else -}}
+http://localhost:3000
+{{- end -}}
+{{- end -}}
