@@ -2,7 +2,7 @@
 """Checks what one value set of the chart must render.
 
 Usage: chart-cases.py CASE RENDERED.yaml
-CASE: healthy | crash | hang | bad-db | local-model | ingress-url | neon | neon-existing-secret
+CASE: healthy | crash | hang | bad-db | local-model | ingress-url | neon | neon-existing-secret | jwks
 Prints one PASS/FAIL line per property; exits 1 when any fails.
 """
 import base64
@@ -81,6 +81,23 @@ if case == "ingress-url":
     check(front_env.get("BETTER_AUTH_URL", {}).get("value") == "https://todo.example.org",
           "BETTER_AUTH_URL follows the Ingress host (https with a TLS secret)")
 
+if case == "healthy":
+    check("BETTER_AUTH_SECRET" in side_env and "BETTER_AUTH_SECRET" in backend_env and "AUTH_JWKS_URL" not in config,
+          "hs256 by default: both Rust containers share BETTER_AUTH_SECRET, no JWKS")
+if case == "jwks":
+    check("BETTER_AUTH_SECRET" not in side_env and "BETTER_AUTH_SECRET" not in backend_env,
+          "neither the chat server nor the sidecar gets BETTER_AUTH_SECRET")
+    check(front_env.get("AUTH_TOKEN_MODE", {}).get("value") == "jwks", "the frontend issues EdDSA tokens (AUTH_TOKEN_MODE=jwks)")
+    jwks = "http://todo-frontend.todo.svc.cluster.local:80/api/auth/jwks"
+    check(config.get("AUTH_JWKS_URL") == jwks and side_env.get("AUTH_JWKS_URL", {}).get("value") == jwks,
+          f"both verify against the frontend's JWKS: {jwks}")
+    check(config.get("AUTH_ISSUER") == "http://localhost:3000" == side_env.get("AUTH_ISSUER", {}).get("value")
+          == front_env.get("BETTER_AUTH_URL", {}).get("value"), "iss checked by default: the frontend's public URL")
+    pol = component("NetworkPolicy", "backend")[0]["spec"]["egress"]
+    check({} not in pol and any(p.get("ports", [{}])[0].get("port") == 53 for p in pol)
+          and any(t.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/instance") == "todo"
+                  for p in pol for t in p.get("to", [])),
+          "chat server egress restricted to DNS and this release's pods")
 if case in ("neon", "neon-existing-secret"):
     job = component("Job", "migrate")[0]
     ref = job["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]

@@ -66,8 +66,9 @@ declare -A CASES=(
   [ingress-url]="--set ingress.enabled=true --set ingress.host=todo.example.org --set ingress.tlsSecretName=todo-tls"
   [neon]="--set-string secrets.databaseUrl=postgres://app:$(rand)@ep-demo-123-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require --set-string secrets.migrationDatabaseUrl=postgres://app:$(rand)@ep-demo-123.eu-central-1.aws.neon.tech/neondb?sslmode=require"
   [neon-existing-secret]="--set secrets.existingSecret=todo-secrets --set migrations.databaseUrlKey=MIGRATION_DATABASE_URL"
+  [jwks]="--set auth.mode=jwks --set networkPolicy.restrictBackendEgress=true"
 )
-for name in healthy crash hang bad-db local-model ingress-url neon neon-existing-secret; do
+for name in healthy crash hang bad-db local-model ingress-url neon neon-existing-secret jwks; do
   # shellcheck disable=SC2086 # CASES holds flags
   if ! helm template todo "$CHART" --namespace todo --kube-version "$KUBE_VERSION" "${SECRETS[@]}" ${CASES[$name]} \
        > "$OUT/case-$name.yaml" 2> "$OUT/case-$name.err"; then
@@ -79,7 +80,7 @@ for name in healthy crash hang bad-db local-model ingress-url neon neon-existing
      && "$TOOLS/venv/bin/python" "$ROOT/scripts/deploy/chart-cases.py" "$name" "$OUT/case-$name.yaml" > "$OUT/case-$name.checks" 2>&1; then
     ok "value set $name: validated, kube-score, invariants, $(grep -c '^PASS' "$OUT/case-$name.checks") checks of its own"
   else
-    ko "value set $name"; grep -v -E '^(PASS|\[OK\]|\[SKIPPED\])' "$OUT/last.log" "$OUT/case-$name.checks" 2>/dev/null | sed 's/^/    /' | tail -30
+    ko "value set $name"; grep -v -E '^(PASS|\[OK\]|\[SKIPPED\])' "$OUT/last.log" "$OUT/case-$name.checks" 2>/dev/null | sed 's/^/    /' | tail -30 || true
   fi
 done
 
@@ -106,6 +107,10 @@ must_fail "schema rejects a non-PostgreSQL DATABASE_URL" "does not match pattern
 must_fail "schema rejects unknown keys" "additional properties" "${SECRETS[@]}" --set backend.replicas=3
 must_fail "schema rejects an unknown LLM provider" "backend/llm/provider" "${SECRETS[@]}" --set backend.llm.provider=magic
 must_fail "schema rejects an unknown sidecar fault" "demo/sidecarFault" "${SECRETS[@]}" --set demo.sidecarFault=explode
+must_fail "jwks mode needs the frontend's JWKS (or auth.jwksUrl)" "auth.mode=jwks needs the frontend" \
+  "${SECRETS[@]}" --set auth.mode=jwks --set frontend.enabled=false
+must_fail "a JWKS URL without jwks mode is refused" "set auth.mode=jwks" \
+  "${SECRETS[@]}" --set auth.jwksUrl=http://auth.example.com/api/auth/jwks
 
 # No secret value may have a default in the chart.
 if grep -nE '^\s*(betterAuthSecret|databaseUrl|openaiApiKey|password): *"[^"]+"' "$CHART/values.yaml"; then
