@@ -42,7 +42,7 @@ case "${1:-}" in
     case "$1" in
       crash)  expect="mcp-sidecar restarts, then CrashLoopBackOff; pods 1/2 ready; chat answers 503" ;;
       hang)   expect="mcp-sidecar Running but not answering: startup/liveness probes time out, restarts; chat answers 503 after the tool timeout" ;;
-      bad-db) expect="mcp-sidecar Running, not ready (its /readyz: database unreachable); pods 1/2 ready" ;;
+      bad-db) expect="mcp-sidecar exits at start (cannot open the database), restarts, CrashLoopBackOff; pods 1/2 ready; chat answers 503" ;;
     esac
     log "fault '$1' rolling out to every backend pod; expect within a minute: $expect"
     log "watch: kubectl -n $NAMESPACE get pods -l $SELECTOR -w    heal: $0 heal"
