@@ -5,6 +5,7 @@
 #   make chart-check       lint + render + kubernetes-validate + kube-score + invariants
 #   make pod-test          the backend pod for real with podman kube play
 #   make minikube-images / minikube-deploy / minikube-open / minikube-test / minikube-delete
+#   make demo-crash / demo-hang / demo-bad-db / demo-heal / demo-status   (docs/demo.md)
 
 DEPLOY_SCRIPTS := scripts/deploy
 CHART_DIR      := k8s/helm/todo
@@ -18,7 +19,8 @@ export RUST_BINARIES IMAGE_TAG HELM_RELEASE K8S_NAMESPACE
 
 .PHONY: deploy-tools base-images images image-backend image-mcp image-frontend image-sizes \
         chart-lint chart-template chart-check pod-test deploy-check \
-        minikube-images minikube-deploy minikube-open minikube-test minikube-delete
+        minikube-images minikube-images-source minikube-images-in-cluster minikube-deploy minikube-open minikube-test minikube-delete \
+        demo-crash demo-hang demo-bad-db demo-heal demo-status
 
 deploy-tools: ## helm, kube-score and kubernetes-validate into .tools/
 	$(DEPLOY_SCRIPTS)/tools.sh
@@ -59,8 +61,14 @@ pod-test: ## podman kube play of the backend pod against PostgreSQL
 
 deploy-check: chart-check pod-test
 
-minikube-images:
+minikube-images: ## host release build -> images -> minikube image load (chart's names and tags)
 	$(DEPLOY_SCRIPTS)/minikube.sh images
+
+minikube-images-source: ## the same, compiled inside the image build (macOS/Windows)
+	$(DEPLOY_SCRIPTS)/minikube.sh images-source
+
+minikube-images-in-cluster: ## minikube image build: compiled inside the Minikube node
+	$(DEPLOY_SCRIPTS)/minikube.sh images-in-cluster
 
 minikube-deploy:
 	$(DEPLOY_SCRIPTS)/minikube.sh deploy
@@ -73,3 +81,19 @@ minikube-test:
 
 minikube-delete:
 	$(DEPLOY_SCRIPTS)/minikube.sh delete
+
+# The sidecar failure demo (docs/demo.md) on an installed release.
+demo-crash: ## the MCP sidecar crashes on start (CrashLoopBackOff)
+	$(DEPLOY_SCRIPTS)/sidecar-fault.sh crash
+
+demo-hang: ## the MCP sidecar lives but never answers
+	$(DEPLOY_SCRIPTS)/sidecar-fault.sh hang
+
+demo-bad-db: ## the MCP sidecar gets a wrong DATABASE_URL
+	$(DEPLOY_SCRIPTS)/sidecar-fault.sh bad-db
+
+demo-heal: ## undo any demo fault
+	$(DEPLOY_SCRIPTS)/sidecar-fault.sh heal
+
+demo-status:
+	$(DEPLOY_SCRIPTS)/sidecar-fault.sh status

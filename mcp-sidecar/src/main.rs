@@ -1,5 +1,9 @@
 //! `todo-mcp`: stdio by default, `--http ADDR` for streamable HTTP,
 //! `migrate` to apply migrations, `healthcheck` for container probes.
+//!
+//! `TODO_MCP_DEMO_FAULT` breaks the HTTP server on purpose for the failure
+//! demo (docs/demo.md): `crash` panics once started, `hang` holds the port
+//! and never answers. Unset (the default) changes nothing.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -71,7 +75,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     tokio::spawn(cancel_on_signal(shutdown.clone()));
 
     match cli.http {
-        Some(addr) => http::serve(server, addr, shutdown).await,
+        Some(addr) => match std::env::var("TODO_MCP_DEMO_FAULT").as_deref() {
+            Ok("crash") => panic!("TODO_MCP_DEMO_FAULT=crash: the MCP server crashes on start"),
+            Ok("hang") => {
+                // Connections queue in the listener's backlog and get no answer.
+                let _listener = tokio::net::TcpListener::bind(addr).await?;
+                tracing::warn!(%addr, "TODO_MCP_DEMO_FAULT=hang: listening, never answering");
+                shutdown.cancelled().await;
+                Ok(())
+            }
+            _ => http::serve(server, addr, shutdown).await,
+        },
         None => {
             tracing::info!("serving MCP over stdio");
             let running = server.serve(rmcp::transport::stdio()).await?;

@@ -54,6 +54,36 @@ for name in default all-on existing-secret; do
   fi
 done
 
+# Value sets beyond the ci/ files: the failure demo's sidecar faults, the local
+# model server, the Better Auth URL; each validated like the files above, plus
+# what that value set must render (chart-cases.py).
+declare -A CASES=(
+  [healthy]=""
+  [crash]="--set-string demo.sidecarFault=crash"
+  [hang]="--set-string demo.sidecarFault=hang"
+  [bad-db]="--set-string demo.sidecarFault=bad-db"
+  [local-model]="--set localModel.enabled=true"
+  [ingress-url]="--set ingress.enabled=true --set ingress.host=todo.example.org --set ingress.tlsSecretName=todo-tls"
+  [neon]="--set-string secrets.databaseUrl=postgres://app:$(rand)@ep-demo-123-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require --set-string secrets.migrationDatabaseUrl=postgres://app:$(rand)@ep-demo-123.eu-central-1.aws.neon.tech/neondb?sslmode=require"
+  [neon-existing-secret]="--set secrets.existingSecret=todo-secrets --set migrations.databaseUrlKey=MIGRATION_DATABASE_URL"
+  [jwks]="--set auth.mode=jwks --set networkPolicy.restrictBackendEgress=true"
+)
+for name in healthy crash hang bad-db local-model ingress-url neon neon-existing-secret jwks; do
+  # shellcheck disable=SC2086 # CASES holds flags
+  if ! helm template todo "$CHART" --namespace todo --kube-version "$KUBE_VERSION" "${SECRETS[@]}" ${CASES[$name]} \
+       > "$OUT/case-$name.yaml" 2> "$OUT/case-$name.err"; then
+    ko "helm template ($name)"; sed 's/^/    /' "$OUT/case-$name.err"; continue
+  fi
+  if kubernetes-validate --strict --quiet -k "$KUBE_VERSION" "$OUT/case-$name.yaml" > "$OUT/last.log" 2>&1 \
+     && kube-score score "${KS_OPTS[@]}" --output-format ci "$OUT/case-$name.yaml" > "$OUT/last.log" 2>&1 \
+     && "$TOOLS/venv/bin/python" "$ROOT/scripts/deploy/chart-invariants.py" "$OUT/case-$name.yaml" > "$OUT/last.log" 2>&1 \
+     && "$TOOLS/venv/bin/python" "$ROOT/scripts/deploy/chart-cases.py" "$name" "$OUT/case-$name.yaml" > "$OUT/case-$name.checks" 2>&1; then
+    ok "value set $name: validated, kube-score, invariants, $(grep -c '^PASS' "$OUT/case-$name.checks") checks of its own"
+  else
+    ko "value set $name"; grep -v -E '^(PASS|\[OK\]|\[SKIPPED\])' "$OUT/last.log" "$OUT/case-$name.checks" 2>/dev/null | sed 's/^/    /' | tail -30 || true
+  fi
+done
+
 # Renders that must be refused, with a message that says what to do.
 must_fail() { # description, expected message, helm args...
   local what="$1" expect="$2"; shift 2
@@ -76,6 +106,11 @@ must_fail "schema rejects a non-PostgreSQL DATABASE_URL" "does not match pattern
   --set-string "secrets.betterAuthSecret=$AUTH" --set-string secrets.databaseUrl=mysql://a@b/c
 must_fail "schema rejects unknown keys" "additional properties" "${SECRETS[@]}" --set backend.replicas=3
 must_fail "schema rejects an unknown LLM provider" "backend/llm/provider" "${SECRETS[@]}" --set backend.llm.provider=magic
+must_fail "schema rejects an unknown sidecar fault" "demo/sidecarFault" "${SECRETS[@]}" --set demo.sidecarFault=explode
+must_fail "jwks mode needs the frontend's JWKS (or auth.jwksUrl)" "auth.mode=jwks needs the frontend" \
+  "${SECRETS[@]}" --set auth.mode=jwks --set frontend.enabled=false
+must_fail "a JWKS URL without jwks mode is refused" "set auth.mode=jwks" \
+  "${SECRETS[@]}" --set auth.jwksUrl=http://auth.example.com/api/auth/jwks
 
 # No secret value may have a default in the chart.
 if grep -nE '^\s*(betterAuthSecret|databaseUrl|openaiApiKey|password): *"[^"]+"' "$CHART/values.yaml"; then

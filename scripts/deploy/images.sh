@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the images from the Containerfile with podman:
+# Builds the images from the Containerfile with podman (or CONTAINER_ENGINE=docker):
 #   $IMAGE_PREFIX-backend:$IMAGE_TAG, $IMAGE_PREFIX-mcp:$IMAGE_TAG, $IMAGE_PREFIX-frontend:$IMAGE_TAG
 #
 # Usage: scripts/deploy/images.sh [backend] [mcp-sidecar] [frontend]   (default: all three)
@@ -10,8 +10,14 @@
 #                           build `cargo test` already made; larger images, same behaviour)
 #   BASES=official|local|auto  official registry images, or the stand-ins made by
 #                           base-images.sh; auto (default) = local when they exist
+#   CONTAINER_ENGINE=podman|docker   (default podman)
 source "$(dirname "$0")/lib.sh"
-podman_prepare
+ENGINE="${CONTAINER_ENGINE:-podman}"
+case "$ENGINE" in
+  podman) podman_prepare; layers=(--layers) ;;
+  docker) command -v docker >/dev/null || die "docker is not installed"; layers=() ;;
+  *) die "CONTAINER_ENGINE must be podman or docker" ;;
+esac
 
 RUST_BINARIES="${RUST_BINARIES:-prebuilt}"
 BASES="${BASES:-auto}"
@@ -20,7 +26,7 @@ targets=("$@")
 
 if [ "$BASES" = auto ]; then
   BASES=official
-  if image_exists localhost/debian:bookworm && image_exists localhost/distroless-cc:nonroot; then BASES=local; fi
+  if [ "$ENGINE" = podman ] && image_exists localhost/debian:bookworm && image_exists localhost/distroless-cc:nonroot; then BASES=local; fi
 fi
 args=(--build-arg "RUST_BINARIES=$RUST_BINARIES"
       --build-arg "VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)"
@@ -66,11 +72,11 @@ for t in "${targets[@]}"; do
     *) die "unknown target $t (backend, mcp-sidecar, frontend)" ;;
   esac
   t0=$SECONDS
-  if podman build --layers --target "$t" -t "$image" -f "$ROOT/Containerfile" "${args[@]}" "$ROOT"; then
-    pass "image $image built in $((SECONDS - t0))s ($(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) )"
+  if "$ENGINE" build ${layers[@]+"${layers[@]}"} --target "$t" -t "$image" -f "$ROOT/Containerfile" "${args[@]}" "$ROOT"; then
+    pass "image $image built in $((SECONDS - t0))s ($("$ENGINE" image inspect --format '{{.Size}}' "$image" | numfmt --to=iec) )"
   else
     fail "image $image"; status=1
   fi
 done
-podman images --filter "reference=$IMAGE_PREFIX-*" --format '{{.Repository}}:{{.Tag}}  {{.Size}}'
+"$ENGINE" images --filter "reference=$IMAGE_PREFIX-*" --format '{{.Repository}}:{{.Tag}}  {{.Size}}'
 exit $status

@@ -3,7 +3,8 @@
 
 Usage: kube-play-prep.py RENDERED.yaml OUTDIR
 
-Writes OUTDIR/play.yaml (everything but Secrets, probes removed),
+Writes OUTDIR/play.yaml (everything but Secrets, probes and container ports
+removed),
 OUTDIR/secret-NAME.json for each Secret in the form podman's kube play reads
 through `podman secret create` (a JSON object of base64 values), and
 OUTDIR/probes.json: every probe that was removed, with its port resolved, so
@@ -45,6 +46,10 @@ for d in docs:
                     port = probe["tcpSocket"]["port"]
                     entry.update(type="tcp", port=ports.get(port, port))
                 probes.append(entry)
+            # podman 4.x publishes each containerPort on the host as well, which
+            # fails when the host already uses that port (a local `make run`);
+            # the test reaches the pod by its own address, so drop them.
+            c.pop("ports", None)
     play.append(d)
 
 with open(os.path.join(outdir, "play.yaml"), "w") as f:

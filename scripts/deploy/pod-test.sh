@@ -10,7 +10,10 @@
 #      that adds a task through the sidecar, and reads the row from PostgreSQL;
 #   6. stops the sidecar: /readyz must turn 503 naming it and a chat turn must
 #      fail fast with a 503 JSON body; starts it again: everything works again;
-#   7. tears everything down (also on failure; KEEP=1 leaves it running).
+#   7. replays the pod with each failure of the demo (demo.sidecarFault =
+#      crash, hang, bad-db) and checks its symptoms, then heals it: /readyz
+#      200, chat works, nothing half-stored; then runs every probe by hand;
+#   8. tears everything down (also on failure; KEEP=1 leaves it running).
 # Prints PASS/FAIL lines; exits 1 on the first failure.
 # UNTIL=play stops once the pod is playing (migration failures are reported,
 # not fatal): for binaries whose storage layer is not there yet.
@@ -26,6 +29,9 @@ WORK="$ROOT/artifacts/pod-test"
 BACKEND_IMAGE="$IMAGE_PREFIX-backend:$IMAGE_TAG"
 MCP_IMAGE="$IMAGE_PREFIX-mcp:$IMAGE_TAG"
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
+# The chat server's bound on one sidecar call (15 s by default): shorter here,
+# so the hung-sidecar case costs CI little.
+TOOL_TIMEOUT="${TOOL_TIMEOUT:-5}"
 mkdir -p "$WORK"
 "$(dirname "$0")/tools.sh" >/dev/null
 
@@ -106,24 +112,37 @@ check "migrated schema has tasks and conversations ($tables)" $rc
 fi
 
 # ----------------------------------------------------------- render + play
-helm template "$NAME" "$CHART" --kube-version "$KUBE_VERSION" \
-  --show-only templates/configmap.yaml --show-only templates/secret.yaml \
-  --show-only templates/backend-deployment.yaml \
-  --set-string secrets.betterAuthSecret="$AUTH_SECRET" \
-  --set-string secrets.databaseUrl="$DATABASE_URL" \
-  --set fullnameOverride="$NAME" \
-  --set backend.autoscaling.enabled=false --set backend.replicaCount=1 \
-  --set backend.image.repository="$IMAGE_PREFIX-backend" --set-string backend.image.tag="$IMAGE_TAG" \
-  --set mcpSidecar.image.repository="$IMAGE_PREFIX-mcp" --set-string mcpSidecar.image.tag="$IMAGE_TAG" \
-  --set backend.llm.provider=offline \
-  > "$WORK/rendered.yaml"
-check "helm template of the backend Deployment, ConfigMap and Secret" $?
-# podman reads Secrets through `podman secret`, and runs probes with systemd
-# timers (none in a build container): the prep step moves both aside; the
-# probes are run by hand below.
-rm -f "$WORK"/secret-*.json
-"$TOOLS/venv/bin/python" "$ROOT/scripts/deploy/kube-play-prep.py" "$WORK/rendered.yaml" "$WORK" >/dev/null
-check "manifests prepared for podman kube play" $?
+render() { # sidecar fault ("" = healthy): renders and prepares $WORK/play.yaml
+  helm template "$NAME" "$CHART" --kube-version "$KUBE_VERSION" \
+    --show-only templates/configmap.yaml --show-only templates/secret.yaml \
+    --show-only templates/backend-deployment.yaml \
+    --set-string secrets.betterAuthSecret="$AUTH_SECRET" \
+    --set-string secrets.databaseUrl="$DATABASE_URL" \
+    --set fullnameOverride="$NAME" \
+    --set backend.autoscaling.enabled=false --set backend.replicaCount=1 \
+    --set backend.image.repository="$IMAGE_PREFIX-backend" --set-string backend.image.tag="$IMAGE_TAG" \
+    --set mcpSidecar.image.repository="$IMAGE_PREFIX-mcp" --set-string mcpSidecar.image.tag="$IMAGE_TAG" \
+    --set backend.llm.provider=offline --set-string demo.sidecarFault="$1" \
+    --set-json 'backend.extraEnv=[{"name":"TOOL_TIMEOUT_SECS","value":"'"$TOOL_TIMEOUT"'"}]' \
+    > "$WORK/rendered.yaml" || return 1
+  # podman reads Secrets through `podman secret`, and runs probes with systemd
+  # timers (none in a build container): the prep step moves both aside; the
+  # probes are run by hand below.
+  rm -f "$WORK"/secret-*.json
+  "$TOOLS/venv/bin/python" "$ROOT/scripts/deploy/kube-play-prep.py" "$WORK/rendered.yaml" "$WORK" >/dev/null
+}
+play() { # (re)plays $WORK/play.yaml and finds the pod, its containers and its address
+  podman kube play --replace --network "$NET" "$WORK/play.yaml" > "$WORK/play.log" 2>&1
+  local rc=$?; [ $rc = 0 ] || cat "$WORK/play.log"
+  POD="$(podman pod ps --filter "name=^$NAME-backend" --format '{{.Name}}' | head -1)"
+  BACKEND_CTR="$(podman ps -a --filter "pod=$POD" --format '{{.Names}}' | grep -- '-backend$' | head -1)"
+  SIDECAR_CTR="$(podman ps -a --filter "pod=$POD" --format '{{.Names}}' | grep -- '-mcp-sidecar$' | head -1)"
+  INFRA="$(podman pod inspect "$POD" --format '{{.InfraContainerID}}')"
+  POD_IP="$(podman inspect "$INFRA" --format "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}")"
+  BASE="http://$POD_IP:8000"
+  return $rc
+}
+render ""; check "helm template of the backend Deployment, ConfigMap and Secret, prepared for podman kube play" $?
 for f in "$WORK"/secret-*.json; do
   s="$(basename "$f" .json)"; s="${s#secret-}"
   podman secret rm "$s" >/dev/null 2>&1; podman secret create "$s" "$f" >/dev/null
@@ -131,16 +150,8 @@ for f in "$WORK"/secret-*.json; do
 done
 
 t0="$(now)"
-podman kube play --network "$NET" "$WORK/play.yaml" > "$WORK/play.log" 2>&1
-rc=$?; [ $rc = 0 ] || cat "$WORK/play.log"
-check "podman kube play" $rc
-POD="$(podman pod ps --filter "name=^$NAME-backend" --format '{{.Name}}' | head -1)"
+play; check "podman kube play" $?
 [ -n "$POD" ]; check "pod $POD created" $?
-BACKEND_CTR="$(podman ps -a --filter "pod=$POD" --format '{{.Names}}' | grep -- '-backend$' | head -1)"
-SIDECAR_CTR="$(podman ps -a --filter "pod=$POD" --format '{{.Names}}' | grep -- '-mcp-sidecar$' | head -1)"
-INFRA="$(podman pod inspect "$POD" --format '{{.InfraContainerID}}')"
-POD_IP="$(podman inspect "$INFRA" --format "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}")"
-BASE="http://$POD_IP:8000"
 log "pod $POD at $POD_IP: containers $BACKEND_CTR, $SIDECAR_CTR"
 [ -n "$BACKEND_CTR" ] && [ -n "$SIDECAR_CTR" ]; check "pod has the containers backend and mcp-sidecar" $?
 # The security settings of the chart reached the containers.
@@ -225,6 +236,89 @@ read -r code secs <<<"$(chat 'show me all my tasks')"
 [ $rc = 0 ] || echo "    $code $(cat "$WORK/chat.json")"
 check "list_tasks sees both tasks" $rc
 
+# ------------------------------------------------- sidecar failure modes
+# The demo's faults (scripts/deploy/sidecar-fault.sh): the chart rendered with
+# demo.sidecarFault=MODE and played again, as the rollout of `helm upgrade`
+# replaces the pod. Each mode's symptoms, then the heal.
+# What users and probes read must not show internal addresses or type names.
+# Today the chat server puts the sidecar's URL and rmcp's type names into these
+# reasons (backend/src/mcp/client.rs, routes/health.rs): reported as XFAIL, a
+# known failure that does not stop the test, until that is fixed (then XPASS).
+XFAILS=0
+xcheck() { # description, condition result
+  if [ "$2" = 0 ]; then echo "XPASS: $1 (fixed: make it a plain check)"; else echo "XFAIL: $1"; XFAILS=$((XFAILS + 1)); fi
+}
+no_internals() { ! grep -qE '127\.0\.0\.1|localhost|:8090|https?://|rmcp::|reqwest::' "$1"; }
+readyz_names_sidecar() { # after wait_ready 503: the body lists the sidecar as failing
+  python3 -c "import json,sys; d=json.load(open('$WORK/readyz.json')); sys.exit(0 if 'mcp_sidecar' in d['failing'] else 1)" 2>/dev/null
+}
+chat_unavailable() { # max seconds: a chat turn fails with 503 {"error":{"code":"unavailable"}} in time
+  read -r code secs <<<"$(chat 'add water the plants')"
+  python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < float(sys.argv[2]) else 1)" "$secs" "$1" \
+    && [ "$code" = 503 ] && json_check 'd["error"]["code"] == "unavailable" and d["error"]["message"].startswith("the MCP sidecar is unavailable")'
+}
+sidecar_probe() { # probe kind: runs the sidecar's exec probe of that kind; output in $WORK/probe.out
+  mapfile -t cmd < <(python3 - "$WORK/probes.json" "$1" <<'PY'
+import json, sys
+p = [p for p in json.load(open(sys.argv[1])) if p["container"] == "mcp-sidecar" and p["probe"] == sys.argv[2]][0]
+print("\n".join(p["command"]))
+PY
+)
+  timeout 10 podman exec "$SIDECAR_CTR" "${cmd[@]}" > "$WORK/probe.out" 2>&1
+}
+fault() { # mode: renders and plays the pod with that fault ("" = healed)
+  t0="$(now)"
+  render "$1" && play; check "${1:-heal}: pod played again with demo.sidecarFault=\"$1\"" $?
+}
+
+FAULTS_T0="$(now)"
+fault crash
+wait_ready 503 30; rc=$?; readyz_names_sidecar; r2=$?; [ $rc = 0 ] && rc=$r2
+check "crash: /readyz 503 after $(elapsed "$t0")s naming the sidecar: $(head -c 160 "$WORK/readyz.json")" $rc
+no_internals "$WORK/readyz.json"; xcheck "crash: /readyz reason shows no internal address or type name" $?
+chat_unavailable 5; rc=$?
+check "crash: chat turn $code in ${secs}s: $(head -c 120 "$WORK/chat.json")" $rc
+no_internals "$WORK/chat.json"; xcheck "crash: chat error message shows no internal address or type name" $?
+sleep 1
+restarts="$(podman inspect "$SIDECAR_CTR" --format '{{.RestartCount}}')"
+podman logs "$SIDECAR_CTR" 2>&1 | grep -q 'TODO_MCP_DEMO_FAULT=crash'; rc=$?
+[ $rc = 0 ] && [ "${restarts:-0}" -ge 1 ]; rc=$?
+check "crash: the sidecar panics on start and is restarted ($restarts restarts so far)" $rc
+
+fault hang
+wait_ready 503 30; rc=$?; readyz_names_sidecar; r2=$?; [ $rc = 0 ] && rc=$r2
+check "hang: /readyz 503 after $(elapsed "$t0")s naming the sidecar: $(cat "$WORK/readyz.json")" $rc
+no_internals "$WORK/readyz.json"; check "hang: /readyz reason shows no internal address or type name" $?
+[ "$(podman inspect "$SIDECAR_CTR" --format '{{.State.Running}}')" = true ]
+check "hang: the sidecar process lives (container running)" $?
+sidecar_probe livenessProbe; rc=$?
+[ $rc != 0 ] && [ $rc != 124 ]; check "hang: the sidecar's liveness probe fails by itself (exit $rc): $(tail -1 "$WORK/probe.out")" $?
+chat_unavailable $((TOOL_TIMEOUT + 3)); rc=$?
+check "hang: chat turn $code in ${secs}s, bounded by the tool timeout (${TOOL_TIMEOUT} s): $(head -c 160 "$WORK/chat.json")" $rc
+no_internals "$WORK/chat.json"; check "hang: chat error message shows no internal address or type name" $?
+
+fault bad-db
+wait_ready 503 30; rc=$?; readyz_names_sidecar; r2=$?; [ $rc = 0 ] && rc=$r2
+check "bad-db: /readyz 503 after $(elapsed "$t0")s naming the sidecar: $(head -c 160 "$WORK/readyz.json")" $rc
+chat_unavailable 5; rc=$?
+check "bad-db: chat turn $code in ${secs}s: $(head -c 120 "$WORK/chat.json")" $rc
+no_internals "$WORK/chat.json"; xcheck "bad-db: chat error message shows no internal address or type name" $?
+sleep 1
+restarts="$(podman inspect "$SIDECAR_CTR" --format '{{.RestartCount}}')"
+line="$(podman logs "$SIDECAR_CTR" 2>&1 | grep -m1 'cannot open the database (postgres://todo@127.0.0.1:5432/todo)')"
+[ -n "$line" ] && [ "${restarts:-0}" -ge 1 ]
+check "bad-db: the sidecar exits at start naming the database it cannot reach, and is restarted ($restarts restarts): ${line##*todo-mcp failed: }" $?
+
+fault ""
+wait_ready 200 60; check "heal: /readyz 200 again $(elapsed "$t0")s after replaying the healthy pod" $?
+read -r code secs <<<"$(chat 'add water the plants')"
+[ "$code" = 200 ] && json_check 'd["tool_calls"][0]["name"] == "add_task" and not d["tool_calls"][0]["is_error"]'; rc=$?
+[ $rc = 0 ] || echo "    $code $(cat "$WORK/chat.json")"
+check "heal: chat works again (${secs}s)" $rc
+rows="$(psql_db "select count(*) from tasks where user_id = '$USER_ID'")"
+[ "$rows" = 3 ]; check "heal: the faults stored nothing half-done: 3 tasks (milk, mom, plants)" $?
+FAULTS_SECONDS="$(elapsed "$FAULTS_T0")"
+
 # Every probe of the chart, the way the kubelet runs it.
 n="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/probes.json")"
 for i in $(seq 0 $((n - 1))); do
@@ -245,5 +339,5 @@ PY
   check "$container $probe ($type ${target}) succeeds" $rc
 done
 
-echo "pod-test: pod ready in ${READY_SECONDS}s"
-echo "pod-test: $PASSES passed, 0 failed"
+echo "pod-test: pod ready in ${READY_SECONDS}s; the three failure modes and the heal took ${FAULTS_SECONDS}s"
+echo "pod-test: $PASSES passed, 0 failed, $XFAILS known failures (XFAIL)"

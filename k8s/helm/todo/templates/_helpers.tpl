@@ -84,6 +84,12 @@ time or from an existing Secret.
 {{- if and .Values.postgresql.enabled (not .Values.postgresql.auth.password) (not .Values.postgresql.auth.existingSecret) -}}
 {{- fail "\n\npostgresql.auth.password is required when postgresql.enabled=true (or postgresql.auth.existingSecret naming a Secret with POSTGRES_PASSWORD)." -}}
 {{- end -}}
+{{- if and (eq .Values.auth.mode "jwks") (not .Values.frontend.enabled) (not .Values.auth.jwksUrl) -}}
+{{- fail "\n\nauth.mode=jwks needs the frontend (frontend.enabled=true), whose /api/auth/jwks publishes the keys, or auth.jwksUrl pointing at another one." -}}
+{{- end -}}
+{{- if and (ne .Values.auth.mode "jwks") .Values.auth.jwksUrl -}}
+{{- fail "\n\nauth.jwksUrl is set but auth.mode is hs256: set auth.mode=jwks so the frontend issues tokens signed with its published keys." -}}
+{{- end -}}
 {{- if and .Values.postgresql.enabled .Values.postgresql.auth.existingSecret (not .Values.secrets.existingSecret) (not .Values.secrets.databaseUrl) -}}
 {{- fail "\n\nWith postgresql.auth.existingSecret the chart cannot build DATABASE_URL: set secrets.databaseUrl or secrets.existingSecret." -}}
 {{- end -}}
@@ -99,18 +105,46 @@ time or from an existing Secret.
 {{- end -}}
 {{- end -}}
 
-{{/* Environment of both Rust containers: secrets and shared auth settings. */}}
+{{/* Environment of both Rust containers: their secrets. In jwks mode they
+verify tokens with the frontend's public keys and never get BETTER_AUTH_SECRET. */}}
 {{- define "todo.rustSecretEnv" -}}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ include "todo.secretName" . }}
       key: DATABASE_URL
+{{ include "todo.rustAuthSecretEnv" . }}
+{{- end -}}
+
+{{- define "todo.rustAuthSecretEnv" -}}
+{{- if ne .Values.auth.mode "jwks" -}}
 - name: BETTER_AUTH_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ include "todo.secretName" . }}
       key: BETTER_AUTH_SECRET
+{{- end -}}
+{{- end -}}
+
+{{/* The expected `iss`: auth.issuer, else in jwks mode the frontend's public
+URL (what it writes into `iss`); empty (unchecked) in hs256 mode. */}}
+{{- define "todo.authIssuer" -}}
+{{- if .Values.auth.issuer -}}
+{{- .Values.auth.issuer -}}
+{{- else if eq .Values.auth.mode "jwks" -}}
+{{- include "todo.betterAuthUrl" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The JWKS endpoint in jwks mode: auth.jwksUrl, else the frontend Service's. */}}
+{{- define "todo.jwksUrl" -}}
+{{- if eq .Values.auth.mode "jwks" -}}
+{{- if .Values.auth.jwksUrl -}}
+{{- .Values.auth.jwksUrl -}}
+{{- else -}}
+{{- printf "http://%s.%s.svc.cluster.local:%v/api/auth/jwks" (include "todo.componentName" (dict "ctx" . "component" "frontend")) .Release.Namespace .Values.frontend.service.port -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Soft anti-affinity spreading a component's replicas over nodes. */}}
@@ -123,4 +157,20 @@ podAntiAffinity:
         labelSelector:
           matchLabels:
             {{- include "todo.selectorLabels" . | nindent 12 }}
+{{- end -}}
+
+{{/*
+Better Auth's base URL, as the browser sees the frontend: frontend.betterAuthUrl,
+else the Ingress host, else http://localhost:3000 (`kubectl port-forward
+service/<frontend> 3000:80`, the guide's main path). Always set, so sign-up
+works on the first install.
+*/}}
+{{- define "todo.betterAuthUrl" -}}
+{{- if .Values.frontend.betterAuthUrl -}}
+{{- .Values.frontend.betterAuthUrl -}}
+{{- else if .Values.ingress.enabled -}}
+{{- printf "http%s://%s" (ternary "s" "" (not (empty .Values.ingress.tlsSecretName))) .Values.ingress.host -}}
+{{- else -}}
+http://localhost:3000
+{{- end -}}
 {{- end -}}
