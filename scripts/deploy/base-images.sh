@@ -6,8 +6,8 @@
 #   localhost/debian:bookworm            debootstrap --variant=minbase
 #   localhost/rust:1-bookworm            the above + gcc/make + this host's Rust toolchain
 #   localhost/distroless-cc:nonroot      FROM scratch + glibc + libgcc (like gcr.io/distroless/cc)
-#   localhost/node:20-bookworm-slim      the Debian base + this host's node and npm
-#   localhost/node-build:20-bookworm-slim  the above, for build stages (see below)
+#   localhost/node:24-bookworm-slim      the Debian base + this host's node and npm
+#   localhost/node-build:24-bookworm-slim  the above, for build stages (see below)
 #
 # The images used by build stages (rust, node-build) trust the same
 # certificate authorities as this host (HOST_CA_BUNDLE), so crate and npm
@@ -110,13 +110,13 @@ CF
   rm -rf "$STAGE/rust"
 fi
 
-if want localhost/node:20-bookworm-slim; then
+if want localhost/node:24-bookworm-slim; then
   command -v node >/dev/null || die "node is not installed on this host"
   NODE_BIN="$(readlink -f "$(command -v node)")"
   NPM_DIR="$(dirname "$(readlink -f "$(command -v npm)")")/.."
   NPM_DIR="$(cd "$NPM_DIR" && pwd)"
-  log "build localhost/node:20-bookworm-slim from $NODE_BIN ($(node --version))"
-  case "$(node --version)" in v20.*) ;; *) log "warning: host node is $(node --version), not 20" ;; esac
+  log "build localhost/node:24-bookworm-slim from $NODE_BIN ($(node --version))"
+  case "$(node --version)" in v24.*) ;; *) log "warning: host node is $(node --version), not 24" ;; esac
   rm -rf "$STAGE/node"; mkdir -p "$STAGE/node/bin" "$STAGE/node/lib/node_modules"
   cp "$NODE_BIN" "$STAGE/node/bin/node"
   cp -a "$NPM_DIR" "$STAGE/node/lib/node_modules/npm"
@@ -130,12 +130,12 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
  && node --version && npm --version
 CMD ["node"]
 CF
-  podman build -q -t localhost/node:20-bookworm-slim "$STAGE/node" >/dev/null
+  podman build -q -t localhost/node:24-bookworm-slim "$STAGE/node" >/dev/null
   rm -rf "$STAGE/node"
 fi
 
-if want localhost/node-build:20-bookworm-slim; then
-  log "build localhost/node-build:20-bookworm-slim"
+if want localhost/node-build:24-bookworm-slim; then
+  log "build localhost/node-build:24-bookworm-slim"
   rm -rf "$STAGE/node-build"; mkdir -p "$STAGE/node-build"
   ca_into "$STAGE/node-build"
   # Node's headers, as the official image ships them, so node-gyp compiles
@@ -143,9 +143,9 @@ if want localhost/node-build:20-bookworm-slim; then
   NODE_INCLUDE="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")/include/node"
   mkdir -p "$STAGE/node-build/include"
   if [ -d "$NODE_INCLUDE" ]; then cp -a "$NODE_INCLUDE" "$STAGE/node-build/include/node"; fi
-  printf 'FROM localhost/node:20-bookworm-slim\nCOPY include/ /usr/local/include/\nENV npm_config_nodedir=/usr/local\n%s\n' \
+  printf 'FROM localhost/node:24-bookworm-slim\nCOPY include/ /usr/local/include/\nENV npm_config_nodedir=/usr/local\n%s\n' \
     "$CA_STEPS" > "$STAGE/node-build/Containerfile"
-  podman build -q -t localhost/node-build:20-bookworm-slim "$STAGE/node-build" >/dev/null
+  podman build -q -t localhost/node-build:24-bookworm-slim "$STAGE/node-build" >/dev/null
   rm -rf "$STAGE/node-build"
 fi
 

@@ -36,8 +36,8 @@ if [ "$BASES" = local ]; then
   args+=(--build-arg RUST_BUILDER_IMAGE=localhost/rust:1-bookworm
          --build-arg RUST_RUNTIME_IMAGE=localhost/distroless-cc:nonroot
          --build-arg DEBIAN_IMAGE=localhost/debian:bookworm
-         --build-arg NODE_IMAGE=localhost/node-build:20-bookworm-slim
-         --build-arg NODE_RUNTIME_IMAGE=localhost/node:20-bookworm-slim)
+         --build-arg NODE_IMAGE=localhost/node-build:24-bookworm-slim
+         --build-arg NODE_RUNTIME_IMAGE=localhost/node:24-bookworm-slim)
 fi
 log "bases: $BASES, Rust binaries: $RUST_BINARIES"
 
