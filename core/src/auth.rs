@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Settings};
@@ -131,14 +132,11 @@ impl JwtVerifier {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let jwks_url = settings
-            .auth_jwks_url
-            .as_deref()
-            .filter(|s| !s.trim().is_empty());
+        let jwks_url = settings.auth_jwks_url.as_ref().map(|u| u.expose_secret());
         let secret = settings
             .better_auth_secret
-            .as_deref()
-            .filter(|s| !s.is_empty());
+            .as_ref()
+            .map(|s| s.expose_secret());
 
         let keys = if let Some(url) = jwks_url {
             let allowed = parse_jwks_algorithms(&settings.auth_jwks_algorithms)

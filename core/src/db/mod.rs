@@ -22,6 +22,7 @@ use diesel_async::pooled_connection::{
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
+use secrecy::ExposeSecret;
 
 pub use models::{Conversation, Message, Role, SortOrder, StatusFilter, Task};
 
@@ -186,7 +187,11 @@ impl Database {
     /// The store a service runs on: `DATABASE_URL` with the configured pool
     /// size, SQLite migrated so a fresh file is ready to serve.
     pub async fn open(settings: &crate::config::Settings) -> Result<Self, DbError> {
-        let db = Self::connect(&settings.database_url, settings.database_max_connections).await?;
+        let db = Self::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await?;
         db.prepare_on_start().await?;
         Ok(db)
     }
