@@ -54,6 +54,9 @@ pub struct Settings {
     #[serde(deserialize_with = "jwks_algorithms")]
     pub auth_jwks_algorithms: String,
     pub auth_jwks_cache_secs: u64,
+    /// Tokens whose `exp` lies further ahead than this are refused.
+    #[serde(deserialize_with = "positive")]
+    pub auth_max_token_lifetime_secs: i64,
 
     #[serde(deserialize_with = "non_empty")]
     pub host: String,
@@ -342,7 +345,7 @@ mod tests {
     fn keys_come_from_the_struct() {
         let keys = Settings::keys();
         assert!(keys.contains(&"database_url") && keys.contains(&"max_agent_steps"));
-        assert_eq!(keys.len(), 21, "{keys:?}");
+        assert_eq!(keys.len(), 22, "{keys:?}");
     }
 
     #[test]
