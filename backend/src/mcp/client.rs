@@ -59,6 +59,7 @@ impl McpClient {
                 return Ok(service.peer().clone());
             }
             tracing::warn!("MCP sidecar connection closed; reconnecting");
+            metrics::counter!("todo_mcp_reconnects_total").increment(1);
         }
         let service = tokio::time::timeout(self.timeout, self.connect())
             .await
@@ -145,15 +146,18 @@ impl McpClient {
             "authorization".into(),
             Value::String(format!("Bearer {bearer_token}")),
         );
+        if let Some(id) = crate::telemetry::current_request_id() {
+            (meta.0).0.insert("request_id".into(), Value::String(id));
+        }
         let mut params = CallToolRequestParams::new(name.to_string()).with_arguments(arguments);
         params.meta = Some(meta);
-        self.with_peer(|peer| async move {
+        let call = self.with_peer(|peer| async move {
             match peer.call_tool_once(params).await? {
                 rmcp::model::CallToolResponse::Complete(result) => Ok(result),
                 _ => Err(ServiceError::UnexpectedResponse),
             }
-        })
-        .await
+        });
+        crate::telemetry::tool_call(name, call).await
     }
 
     /// For readiness: the sidecar answers a ping-like request in time.

@@ -87,6 +87,17 @@ impl std::fmt::Debug for Database {
     }
 }
 
+impl Database {
+    /// Connections of the pool: (open, idle, maximum), for metrics.
+    pub fn pool_status(&self) -> (usize, usize, usize) {
+        let status = match self {
+            Database::Postgres(p) => p.status(),
+            Database::Sqlite(p) => p.status(),
+        };
+        (status.size, status.available, status.max_size)
+    }
+}
+
 /// Runs `$body` with `$conn: &mut <connection>` for whichever backend `$db` is.
 /// The body is expanded once per backend, so it must compile for both.
 macro_rules! with_conn {
