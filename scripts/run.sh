@@ -8,7 +8,7 @@ mkdir -p data
 
 if [ -z "${BETTER_AUTH_SECRET:-}" ]; then
   # A local secret, made once and kept in ./data (git-ignored).
-  [ -s data/dev-secret ] || { umask 077; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > data/dev-secret; }
+  [ -s data/dev-secret ] || { umask 077; head -c 48 /dev/urandom | base64 | tr -d '/+=\n' > data/dev-secret; }
   BETTER_AUTH_SECRET=$(cat data/dev-secret)
 fi
 export BETTER_AUTH_SECRET

@@ -64,7 +64,11 @@ impl ResponseError for ApiError {
         if matches!(self, ApiError::Unauthorized(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(json!({"error": {"code": self.code(), "message": self.to_string()}}))
+        response.json(json!({"error": {
+            "code": self.code(),
+            "message": self.to_string(),
+            "request_id": crate::telemetry::current_request_id(),
+        }}))
     }
 }
 

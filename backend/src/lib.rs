@@ -10,3 +10,4 @@ pub mod mcp;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod telemetry;

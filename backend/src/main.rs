@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 use todo_backend::startup::Application;
 use todo_core::config::Settings;
 use todo_core::db::Database;
@@ -35,7 +36,7 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load()?;
     if let Some(Command::Migrate) = cli.command {
-        let db = Database::connect(&settings.database_url, 1).await?;
+        let db = Database::connect(settings.database_url.expose_secret(), 1).await?;
         db.run_migrations().await?;
         tracing::info!(database = db.backend_name(), "migrations applied");
         return Ok(());

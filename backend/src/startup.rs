@@ -10,8 +10,8 @@ use todo_core::auth::JwtVerifier;
 use todo_core::config::Settings;
 use todo_core::db::Database;
 
-use crate::routes;
 use crate::state::AppState;
+use crate::{routes, telemetry};
 
 pub struct Application {
     port: u16,
@@ -32,6 +32,9 @@ impl Application {
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        todo_core::telemetry::metrics_handle();
+        // Present from the start, so a scrape shows 0 rather than nothing.
+        metrics::counter!("todo_mcp_reconnects_total").increment(0);
         let state = web::Data::new(AppState::new(settings, db, verifier)?);
         tracing::info!(
             port,
@@ -43,10 +46,7 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(
-                    actix_web::middleware::Logger::new("%r %s %Dms")
-                        .log_target("todo_backend::http"),
-                )
+                .wrap(actix_web::middleware::from_fn(telemetry::observe))
                 .app_data(app_state.clone())
                 .configure(routes::configure)
         })

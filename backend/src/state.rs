@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use todo_core::auth::JwtVerifier;
 use todo_core::config::Settings;
 use todo_core::db::Database;
@@ -51,24 +52,38 @@ impl AppState {
 /// beside this executable, and hand it the settings it needs.
 fn mcp_target(settings: &Settings) -> anyhow::Result<McpTarget> {
     if let Some(url) = &settings.mcp_url {
-        return Ok(McpTarget::Http { url: url.clone() });
+        return Ok(McpTarget::Http {
+            url: url.expose_secret().to_owned(),
+        });
     }
     let command = match &settings.mcp_command {
         Some(command) => PathBuf::from(command),
         None => std::env::current_exe()?.with_file_name("todo-mcp"),
     };
     let mut env = vec![
-        ("DATABASE_URL".to_string(), settings.database_url.clone()),
+        (
+            "DATABASE_URL".to_string(),
+            settings.database_url.expose_secret().to_owned(),
+        ),
         ("AUTH_AUDIENCE".to_string(), settings.auth_audience.clone()),
     ];
     let optional = [
-        ("BETTER_AUTH_SECRET", &settings.better_auth_secret),
-        ("AUTH_JWKS_URL", &settings.auth_jwks_url),
-        ("AUTH_ISSUER", &settings.auth_issuer),
+        (
+            "BETTER_AUTH_SECRET",
+            settings
+                .better_auth_secret
+                .as_ref()
+                .map(|s| s.expose_secret()),
+        ),
+        (
+            "AUTH_JWKS_URL",
+            settings.auth_jwks_url.as_ref().map(|u| u.expose_secret()),
+        ),
+        ("AUTH_ISSUER", settings.auth_issuer.as_deref()),
     ];
     for (key, value) in optional {
         if let Some(value) = value {
-            env.push((key.to_string(), value.clone()));
+            env.push((key.to_string(), value.to_owned()));
         }
     }
     Ok(McpTarget::Stdio { command, env })

@@ -3,6 +3,9 @@
 //! fetched and cached, algorithm from an allow-list and the key's own type,
 //! never from the token alone.
 //! Audience must match `AUTH_AUDIENCE`; issuer is checked when `AUTH_ISSUER` is set.
+//! A token whose `exp` lies further ahead than `AUTH_MAX_TOKEN_LIFETIME_SECS`
+//! is refused, and a `BETTER_AUTH_SECRET` shorter than [`MIN_SECRET_BYTES`]
+//! stops the service at start.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,6 +14,7 @@ use std::time::Duration;
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfigError, Settings};
@@ -21,6 +25,8 @@ mod jwks;
 pub const DEFAULT_LEEWAY_SECS: u64 = 30;
 /// Longer tokens are refused before any parsing.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+/// The shortest HS256 secret accepted (RFC 7518 §3.2: a key at least as long as the hash).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 /// The claims the product relies on.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +97,7 @@ struct Inner {
     audience: String,
     issuer: Option<String>,
     leeway_secs: u64,
+    max_lifetime_secs: i64,
 }
 
 enum Keys {
@@ -131,14 +138,11 @@ impl JwtVerifier {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty());
-        let jwks_url = settings
-            .auth_jwks_url
-            .as_deref()
-            .filter(|s| !s.trim().is_empty());
+        let jwks_url = settings.auth_jwks_url.as_ref().map(|u| u.expose_secret());
         let secret = settings
             .better_auth_secret
-            .as_deref()
-            .filter(|s| !s.is_empty());
+            .as_ref()
+            .map(|s| s.expose_secret());
 
         let keys = if let Some(url) = jwks_url {
             let allowed = parse_jwks_algorithms(&settings.auth_jwks_algorithms)
@@ -150,10 +154,12 @@ impl JwtVerifier {
                 &options,
             )?)
         } else if let Some(secret) = secret {
-            if secret.len() < 32 {
-                tracing::warn!(
-                    "BETTER_AUTH_SECRET is shorter than 32 bytes; use a long random secret"
-                );
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(ConfigError(format!(
+                    "BETTER_AUTH_SECRET is {} bytes long; it must have at least {MIN_SECRET_BYTES} \
+                     (generate one with `openssl rand -base64 32`)",
+                    secret.len()
+                )));
             }
             Keys::Hs256(DecodingKey::from_secret(secret.as_bytes()))
         } else {
@@ -167,6 +173,7 @@ impl JwtVerifier {
                 audience: audience.to_owned(),
                 issuer: issuer.map(str::to_owned),
                 leeway_secs: options.leeway_secs,
+                max_lifetime_secs: settings.auth_max_token_lifetime_secs,
             }),
         })
     }
@@ -264,6 +271,13 @@ impl JwtVerifier {
             .claims;
         if claims.sub.trim().is_empty() {
             return Err(invalid("empty subject"));
+        }
+        let latest_exp = chrono::Utc::now()
+            .timestamp()
+            .saturating_add(self.inner.max_lifetime_secs)
+            .saturating_add(self.inner.leeway_secs as i64);
+        if claims.exp > latest_exp {
+            return Err(invalid("token lifetime too long"));
         }
         Ok(claims)
     }

@@ -2,15 +2,24 @@
 //! optional TOML file named by `CONFIG_FILE`, then environment variables of
 //! the same names in upper case (`DATABASE_URL`, `PORT`, ...).
 //!
-//! Every value is read as text and parsed here, so an error names the setting
-//! and says what was expected. Secrets never appear in errors or in `Debug`.
+//! [`Settings`] is the one place that names each setting: its fields are the
+//! file keys, their upper-case forms the environment variables, and each
+//! field's `deserialize_with` states what it accepts. Unknown keys in the file
+//! are refused; in the environment only the names of fields are read.
+//! Secrets (`BETTER_AUTH_SECRET`, `OPENAI_API_KEY`) are [`SecretString`]s and
+//! URLs are [`SecretUrl`]s, so neither `Debug` nor an error ever shows them.
+//!
+//! Secrets are trimmed by one rule, [`trim_secret`]: leading and trailing
+//! whitespace (such as the line break `echo` or an editor leaves) is dropped,
+//! nothing inside is changed. The frontend's server applies the same rule
+//! (`.trim()`), so all sides derive the same HS256 key from one value.
 
 use std::fmt;
 use std::path::Path;
-use std::str::FromStr;
 
 use config::{Config, Environment, File, FileFormat};
-use serde::Deserialize;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer};
 
 mod redact;
 
@@ -18,71 +27,100 @@ pub use redact::redact_url;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
-/// Every setting, by its file key; the environment variable is the upper-case form.
-pub const KEYS: &[&str] = &[
-    "database_url",
-    "database_max_connections",
-    "better_auth_secret",
-    "auth_jwks_url",
-    "auth_audience",
-    "auth_issuer",
-    "auth_jwks_algorithms",
-    "auth_jwks_cache_secs",
-    "host",
-    "port",
-    "max_message_chars",
-    "history_limit",
-    "mcp_url",
-    "mcp_command",
-    "mcp_http_addr",
-    "tool_timeout_secs",
-    "llm_provider",
-    "openai_api_key",
-    "openai_base_url",
-    "openai_model",
-    "model_timeout_secs",
-    "max_agent_steps",
-    "transcription_url",
-];
-
-/// Settings whose values must never be echoed (errors, logs, `Debug`).
-const SECRET_KEYS: &[&str] = &["better_auth_secret", "openai_api_key", "database_url"];
-
 /// The accepted values of `llm_provider`.
 pub const LLM_PROVIDERS: &[&str] = &["auto", "openai", "offline"];
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
-    pub database_url: String,
+    /// `postgres://…`, `postgresql://…` or `sqlite://PATH`.
+    #[serde(deserialize_with = "database_url")]
+    pub database_url: SecretUrl,
+    #[serde(deserialize_with = "positive")]
     pub database_max_connections: usize,
 
-    pub better_auth_secret: Option<String>,
-    pub auth_jwks_url: Option<String>,
+    /// HS256 secret shared with the frontend.
+    #[serde(default, deserialize_with = "optional_secret")]
+    pub better_auth_secret: Option<SecretString>,
+    /// JWKS mode when set (wins over `better_auth_secret`).
+    #[serde(default, deserialize_with = "optional_http_url")]
+    pub auth_jwks_url: Option<SecretUrl>,
+    #[serde(deserialize_with = "non_empty")]
     pub auth_audience: String,
+    /// `iss` is checked when set.
+    #[serde(default, deserialize_with = "optional_text")]
     pub auth_issuer: Option<String>,
     /// Comma-separated allow-list for JWKS mode.
+    #[serde(deserialize_with = "jwks_algorithms")]
     pub auth_jwks_algorithms: String,
     pub auth_jwks_cache_secs: u64,
+    /// Tokens whose `exp` lies further ahead than this are refused.
+    #[serde(deserialize_with = "positive")]
+    pub auth_max_token_lifetime_secs: i64,
 
+    #[serde(deserialize_with = "non_empty")]
     pub host: String,
+    /// 0 picks a free port.
     pub port: u16,
+    #[serde(deserialize_with = "positive")]
     pub max_message_chars: usize,
+    #[serde(deserialize_with = "positive")]
     pub history_limit: i64,
 
-    pub mcp_url: Option<String>,
+    /// The sidecar over streamable HTTP; unset: spawn `mcp_command` over stdio.
+    #[serde(default, deserialize_with = "optional_http_url")]
+    pub mcp_url: Option<SecretUrl>,
+    /// Default: `todo-mcp` beside the backend's executable.
+    #[serde(default, deserialize_with = "optional_text")]
     pub mcp_command: Option<String>,
-    pub mcp_http_addr: String,
+    #[serde(deserialize_with = "positive")]
     pub tool_timeout_secs: u64,
 
+    /// One of [`LLM_PROVIDERS`], any case.
+    #[serde(deserialize_with = "llm_provider")]
     pub llm_provider: String,
-    pub openai_api_key: Option<String>,
-    pub openai_base_url: Option<String>,
+    #[serde(default, deserialize_with = "optional_secret")]
+    pub openai_api_key: Option<SecretString>,
+    #[serde(default, deserialize_with = "optional_http_url")]
+    pub openai_base_url: Option<SecretUrl>,
+    #[serde(deserialize_with = "non_empty")]
     pub openai_model: String,
+    #[serde(deserialize_with = "positive")]
     pub model_timeout_secs: u64,
+    #[serde(deserialize_with = "positive")]
     pub max_agent_steps: usize,
     /// An OpenAI-compatible `/audio/transcriptions` endpoint for ChatKit's
     /// `input.transcribe`; unset: dictation is refused as unsupported.
+    #[serde(default, deserialize_with = "optional_text")]
     pub transcription_url: Option<String>,
+}
+
+/// A URL that may carry credentials (`postgres://user:password@…`). `Debug`
+/// shows it with passwords and credential-like query values replaced.
+#[derive(Clone)]
+pub struct SecretUrl(SecretString);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(SecretString::from(url.into()))
+    }
+
+    /// The URL with its credentials hidden, for logs.
+    pub fn redacted(&self) -> String {
+        redact_url(self.0.expose_secret())
+    }
+}
+
+impl ExposeSecret<str> for SecretUrl {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +128,11 @@ pub struct Settings {
 pub struct ConfigError(pub String);
 
 impl Settings {
+    /// Every setting's file key, from the struct itself.
+    pub fn keys() -> &'static [&'static str] {
+        serde_aux::serde_introspection::serde_introspect::<Settings>()
+    }
+
     /// Defaults, then `CONFIG_FILE`, then the process environment.
     pub fn load() -> Result<Self, ConfigError> {
         let mut env = Vec::new();
@@ -134,161 +177,63 @@ impl Settings {
 
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = &config_file {
-            builder = builder.add_source(checked_file(path)?);
+            if !Path::new(path).is_file() {
+                return Err(ConfigError(format!("CONFIG_FILE {path:?}: no such file")));
+            }
+            builder = builder.add_source(
+                File::from(Path::new(path))
+                    .format(FileFormat::Toml)
+                    .required(true),
+            );
         }
-        let config = builder
+        builder
             .add_source(Environment::default().source(Some(vars)))
             .build()
-            .map_err(|e| ConfigError(format!("cannot assemble settings: {e}")))?;
-        Self::from_config(&Reader(config))
+            .and_then(Config::try_deserialize)
+            .map_err(|e| explain(e, config_file.as_deref()))
     }
 
     /// `database_url` with any password replaced, for logs.
     pub fn redacted_database_url(&self) -> String {
-        redact_url(&self.database_url)
-    }
-
-    fn from_config(r: &Reader) -> Result<Self, ConfigError> {
-        let settings = Settings {
-            database_url: r.string("database_url")?,
-            database_max_connections: r.positive("database_max_connections")?,
-            better_auth_secret: r.optional("better_auth_secret")?,
-            auth_jwks_url: r.optional("auth_jwks_url")?,
-            auth_audience: r.string("auth_audience")?,
-            auth_issuer: r.optional("auth_issuer")?,
-            auth_jwks_algorithms: r.string("auth_jwks_algorithms")?,
-            auth_jwks_cache_secs: r.parse("auth_jwks_cache_secs", "a number of seconds")?,
-            host: r.string("host")?,
-            port: r.parse("port", "a port number from 0 to 65535")?,
-            max_message_chars: r.positive("max_message_chars")?,
-            history_limit: r.positive("history_limit")?,
-            mcp_url: r.optional("mcp_url")?,
-            mcp_command: r.optional("mcp_command")?,
-            mcp_http_addr: r.string("mcp_http_addr")?,
-            tool_timeout_secs: r.positive("tool_timeout_secs")?,
-            llm_provider: r.string("llm_provider")?.to_ascii_lowercase(),
-            openai_api_key: r.optional("openai_api_key")?,
-            openai_base_url: r.optional("openai_base_url")?,
-            openai_model: r.string("openai_model")?,
-            model_timeout_secs: r.positive("model_timeout_secs")?,
-            max_agent_steps: r.positive("max_agent_steps")?,
-            transcription_url: r.optional("transcription_url")?,
-        };
-        settings.validate()?;
-        Ok(settings)
-    }
-
-    /// Checks what the types alone do not. [`Settings::load`] calls it; call it
-    /// again after changing fields by hand.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let db = self.database_url.as_str();
-        if !["postgres://", "postgresql://", "sqlite:"]
-            .iter()
-            .any(|p| db.starts_with(p))
-        {
-            return Err(invalid(
-                "database_url",
-                format!(
-                    "expected postgres://…, postgresql://… or sqlite://PATH, got {:?}",
-                    self.redacted_database_url()
-                ),
-            ));
-        }
-        if self.auth_audience.trim().is_empty() {
-            return Err(invalid("auth_audience", "must not be empty"));
-        }
-        crate::auth::parse_jwks_algorithms(&self.auth_jwks_algorithms)
-            .map_err(|e| invalid("auth_jwks_algorithms", e))?;
-        for (key, value) in [
-            ("auth_jwks_url", &self.auth_jwks_url),
-            ("mcp_url", &self.mcp_url),
-            ("openai_base_url", &self.openai_base_url),
-            ("transcription_url", &self.transcription_url),
-        ] {
-            if let Some(value) = value {
-                check_http_url(value).map_err(|e| invalid(key, e))?;
-            }
-        }
-        if self.host.trim().is_empty() {
-            return Err(invalid("host", "must not be empty"));
-        }
-        let addr_port = self
-            .mcp_http_addr
-            .rsplit_once(':')
-            .map(|(h, p)| (h, p.parse::<u16>()));
-        if !matches!(addr_port, Some((h, Ok(_))) if !h.is_empty()) {
-            return Err(invalid(
-                "mcp_http_addr",
-                format!("expected HOST:PORT, got {:?}", self.mcp_http_addr),
-            ));
-        }
-        if !LLM_PROVIDERS.contains(&self.llm_provider.as_str()) {
-            return Err(invalid(
-                "llm_provider",
-                format!(
-                    "expected one of {}, got {:?}",
-                    LLM_PROVIDERS.join(", "),
-                    self.llm_provider
-                ),
-            ));
-        }
-        if self.openai_model.trim().is_empty() {
-            return Err(invalid("openai_model", "must not be empty"));
-        }
-        let positive = [
-            (
-                "database_max_connections",
-                self.database_max_connections as i64,
-            ),
-            ("max_message_chars", self.max_message_chars as i64),
-            ("history_limit", self.history_limit),
-            ("tool_timeout_secs", self.tool_timeout_secs as i64),
-            ("model_timeout_secs", self.model_timeout_secs as i64),
-            ("max_agent_steps", self.max_agent_steps as i64),
-        ];
-        for (key, value) in positive {
-            if value <= 0 {
-                return Err(invalid(key, format!("must be greater than 0, got {value}")));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = |v: &Option<String>| v.as_ref().map(|_| "[redacted]");
-        let url = |v: &Option<String>| v.as_deref().map(redact_url);
-        f.debug_struct("Settings")
-            .field("database_url", &self.redacted_database_url())
-            .field("database_max_connections", &self.database_max_connections)
-            .field("better_auth_secret", &secret(&self.better_auth_secret))
-            .field("auth_jwks_url", &url(&self.auth_jwks_url))
-            .field("auth_audience", &self.auth_audience)
-            .field("auth_issuer", &self.auth_issuer)
-            .field("auth_jwks_algorithms", &self.auth_jwks_algorithms)
-            .field("auth_jwks_cache_secs", &self.auth_jwks_cache_secs)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("max_message_chars", &self.max_message_chars)
-            .field("history_limit", &self.history_limit)
-            .field("mcp_url", &url(&self.mcp_url))
-            .field("mcp_command", &self.mcp_command)
-            .field("mcp_http_addr", &self.mcp_http_addr)
-            .field("tool_timeout_secs", &self.tool_timeout_secs)
-            .field("llm_provider", &self.llm_provider)
-            .field("openai_api_key", &secret(&self.openai_api_key))
-            .field("openai_base_url", &url(&self.openai_base_url))
-            .field("openai_model", &self.openai_model)
-            .field("model_timeout_secs", &self.model_timeout_secs)
-            .field("max_agent_steps", &self.max_agent_steps)
-            .field("transcription_url", &url(&self.transcription_url))
-            .finish()
+        self.database_url.redacted()
     }
 }
 
 fn is_known_env(name: &str) -> bool {
-    name.bytes().all(|b| !b.is_ascii_lowercase()) && KEYS.contains(&name.to_lowercase().as_str())
+    name.bytes().all(|b| !b.is_ascii_lowercase())
+        && Settings::keys().contains(&name.to_lowercase().as_str())
+}
+
+/// Turns the `config` crate's error into one naming the setting the way an
+/// operator sets it (`PORT`), and never echoing a secret's value.
+fn explain(e: config::ConfigError, config_file: Option<&str>) -> ConfigError {
+    use config::ConfigError as E;
+    match e {
+        E::Type {
+            key: Some(key),
+            unexpected,
+            expected,
+            ..
+        } => invalid(&key, format!("expected {expected}, got {unexpected}")),
+        E::At {
+            key: Some(key),
+            error,
+            ..
+        } => invalid(&key, error),
+        E::Message(message) if message.starts_with("unknown field") => {
+            let file = config_file.unwrap_or("(none)");
+            let key = message.split('`').nth(1).unwrap_or("?");
+            ConfigError(format!(
+                "CONFIG_FILE {file:?}: unknown setting {key:?} (known: {})",
+                Settings::keys().join(", ")
+            ))
+        }
+        E::FileParse { uri, cause } => ConfigError(format!(
+            "CONFIG_FILE {:?}: {cause}",
+            uri.unwrap_or_default()
+        )),
+        other => ConfigError(format!("cannot assemble settings: {other}")),
+    }
 }
 
 /// An error naming the setting the way an operator sets it (`PORT`).
@@ -296,93 +241,96 @@ fn invalid(key: &str, why: impl fmt::Display) -> ConfigError {
     ConfigError(format!("invalid {}: {why}", key.to_uppercase()))
 }
 
-fn check_http_url(value: &str) -> Result<(), String> {
-    let shown = redact_url(value);
-    let url = url::Url::parse(value).map_err(|e| format!("not a URL ({e}): {shown:?}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!(
-            "expected an http:// or https:// URL, got {shown:?}"
-        ));
-    }
-    Ok(())
+/// The one trimming rule for secrets: surrounding whitespace goes, nothing else.
+pub fn trim_secret(value: &str) -> &str {
+    value.trim()
 }
 
-/// The file named by `CONFIG_FILE`: it must exist, parse, and use only known keys
-/// (a misspelt key would otherwise be ignored without a word).
-fn checked_file(path: &str) -> Result<File<config::FileSourceFile, FileFormat>, ConfigError> {
-    let file_error = |why: String| ConfigError(format!("CONFIG_FILE {path:?}: {why}"));
-    if !Path::new(path).is_file() {
-        return Err(file_error("no such file".into()));
-    }
-    let source = || {
-        File::from(Path::new(path))
-            .format(FileFormat::Toml)
-            .required(true)
-    };
-    let table: config::Map<String, config::Value> = Config::builder()
-        .add_source(source())
-        .build()
-        .and_then(|c| c.try_deserialize())
-        .map_err(|e| file_error(e.to_string()))?;
-    let mut unknown: Vec<&str> = table
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !KEYS.contains(k))
-        .collect();
-    if !unknown.is_empty() {
-        unknown.sort_unstable();
-        return Err(file_error(format!(
-            "unknown settings: {}",
-            unknown.join(", ")
+// What each kind of setting accepts. Messages never contain a secret's value.
+
+fn positive<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default + PartialOrd + fmt::Display,
+{
+    let value = T::deserialize(d)?;
+    if value <= T::default() {
+        return Err(serde::de::Error::custom(format!(
+            "must be greater than 0, got {value}"
         )));
     }
-    Ok(source())
+    Ok(value)
 }
 
-/// Reads the merged layers as text, so that each value is parsed with an error naming it.
-struct Reader(Config);
-
-impl Reader {
-    fn raw(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        match self.0.get_string(key) {
-            Ok(value) => Ok(Some(value)),
-            Err(config::ConfigError::NotFound(_)) => Ok(None),
-            Err(_) => Err(invalid(key, "expected a single value")),
-        }
+fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = String::deserialize(d)?;
+    if value.trim().is_empty() {
+        return Err(serde::de::Error::custom("must not be empty"));
     }
+    Ok(value)
+}
 
-    fn string(&self, key: &str) -> Result<String, ConfigError> {
-        self.raw(key)?.ok_or_else(|| invalid(key, "missing"))
-    }
+/// Unset and empty are the same: `None`.
+fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|v| !v.trim().is_empty()))
+}
 
-    /// Unset and empty are the same: `None`.
-    fn optional(&self, key: &str) -> Result<Option<String>, ConfigError> {
-        Ok(self.raw(key)?.filter(|v| !v.trim().is_empty()))
-    }
+fn optional_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?
+        .map(|v| trim_secret(&v).to_owned())
+        .filter(|v| !v.is_empty())
+        .map(SecretString::from))
+}
 
-    fn parse<T: FromStr>(&self, key: &str, expected: &str) -> Result<T, ConfigError> {
-        let value = self.string(key)?;
-        value.trim().parse().map_err(|_| {
-            if SECRET_KEYS.contains(&key) {
-                invalid(key, format!("expected {expected}"))
-            } else {
-                invalid(key, format!("expected {expected}, got {value:?}"))
-            }
-        })
+fn optional_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretUrl>, D::Error> {
+    let Some(value) = optional_text(d)? else {
+        return Ok(None);
+    };
+    let shown = redact_url(&value);
+    let url = url::Url::parse(&value)
+        .map_err(|e| serde::de::Error::custom(format!("not a URL ({e}): {shown:?}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(serde::de::Error::custom(format!(
+            "expected an http:// or https:// URL, got {shown:?}"
+        )));
     }
+    Ok(Some(SecretUrl::new(value)))
+}
 
-    fn positive<T: FromStr + Default + PartialOrd>(&self, key: &str) -> Result<T, ConfigError> {
-        let value: T = self.parse(key, "a whole number greater than 0")?;
-        if value <= T::default() {
-            return Err(invalid(key, "must be greater than 0"));
-        }
-        Ok(value)
+fn database_url<'de, D: Deserializer<'de>>(d: D) -> Result<SecretUrl, D::Error> {
+    let value = SecretUrl::new(String::deserialize(d)?);
+    if !["postgres://", "postgresql://", "sqlite:"]
+        .iter()
+        .any(|p| value.expose_secret().starts_with(p))
+    {
+        return Err(serde::de::Error::custom(format!(
+            "expected postgres://…, postgresql://… or sqlite://PATH, got {:?}",
+            value.redacted()
+        )));
     }
+    Ok(value)
+}
+
+fn llm_provider<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = String::deserialize(d)?.trim().to_ascii_lowercase();
+    if !LLM_PROVIDERS.contains(&value.as_str()) {
+        return Err(serde::de::Error::custom(format!(
+            "expected one of {}, got {value:?}",
+            LLM_PROVIDERS.join(", ")
+        )));
+    }
+    Ok(value)
+}
+
+fn jwks_algorithms<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = String::deserialize(d)?;
+    crate::auth::parse_jwks_algorithms(&value).map_err(serde::de::Error::custom)?;
+    Ok(value)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_known_env;
+    use super::{Settings, is_known_env, trim_secret};
 
     #[test]
     fn known_environment_names() {
@@ -391,5 +339,24 @@ mod tests {
         assert!(!is_known_env("database_url"));
         assert!(!is_known_env("Database_Url"));
         assert!(!is_known_env("PATH"));
+        assert!(
+            !is_known_env("MCP_HTTP_ADDR"),
+            "removed: the sidecar takes --http"
+        );
+    }
+
+    #[test]
+    fn keys_come_from_the_struct() {
+        let keys = Settings::keys();
+        assert!(keys.contains(&"database_url") && keys.contains(&"max_agent_steps"));
+        assert_eq!(keys.len(), 23, "{keys:?}");
+    }
+
+    #[test]
+    fn secrets_lose_surrounding_whitespace_only() {
+        assert_eq!(trim_secret("abc\n"), "abc");
+        assert_eq!(trim_secret("abc\r\n\n"), "abc");
+        assert_eq!(trim_secret(" \tabc \t"), "abc");
+        assert_eq!(trim_secret("a \nb"), "a \nb");
     }
 }

@@ -240,3 +240,67 @@ async fn clones_share_and_work_across_threads() {
     }
     assert!(!format!("{v:?}").contains(SECRET));
 }
+
+#[tokio::test]
+async fn tokens_that_live_longer_than_the_maximum_are_refused() {
+    let v = verifier();
+    let sign = |ttl: i64| TokenBuilder::new("u", AUD).ttl(ttl).sign_hs256(SECRET);
+    assert!(v.verify(&sign(23 * 3600)).await.is_ok(), "under 24 h");
+    assert_invalid(v.verify(&sign(25 * 3600)).await, "lifetime too long");
+    assert_invalid(
+        v.verify(&sign(10 * 365 * 86_400)).await,
+        "lifetime too long",
+    );
+    let forever = TokenBuilder::new("u", AUD)
+        .claim("exp", i64::MAX)
+        .sign_hs256(SECRET);
+    assert!(v.verify(&forever).await.is_err());
+
+    let strict =
+        JwtVerifier::from_settings(&settings(&[("AUTH_MAX_TOKEN_LIFETIME_SECS", "60")])).unwrap();
+    assert!(strict.verify(&sign(50)).await.is_ok());
+    assert_invalid(strict.verify(&sign(900)).await, "lifetime too long");
+}
+
+#[test]
+fn secrets_shorter_than_32_bytes_stop_the_start() {
+    for short in ["short", &"x".repeat(31)] {
+        let s = Settings::load_from([("BETTER_AUTH_SECRET", short)]).unwrap();
+        let err = JwtVerifier::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            err.contains("BETTER_AUTH_SECRET") && err.contains("at least 32"),
+            "{err}"
+        );
+        assert!(!err.contains(short), "the secret is echoed: {err}");
+    }
+    let s = Settings::load_from([("BETTER_AUTH_SECRET", "x".repeat(32))]).unwrap();
+    assert_eq!(
+        JwtVerifier::from_settings(&s).unwrap().mode(),
+        AuthMode::Hs256
+    );
+}
+
+#[tokio::test]
+async fn surrounding_whitespace_of_the_secret_is_dropped_and_nothing_else() {
+    let padded = format!("  {SECRET}\r\n");
+    let v = JwtVerifier::from_settings(&settings(&[("BETTER_AUTH_SECRET", &padded)])).unwrap();
+    let token = TokenBuilder::new("u", AUD).sign_hs256(SECRET);
+    assert!(
+        v.verify(&token).await.is_ok(),
+        "signed with the trimmed secret"
+    );
+    let with_newline = TokenBuilder::new("u", AUD).sign_hs256(&format!("{SECRET}\n"));
+    assert_invalid(v.verify(&with_newline).await, "bad signature");
+
+    // Inner whitespace is part of the secret.
+    let inner = "test-secret-with an inner space-of-32-bytes";
+    let v = JwtVerifier::from_settings(&settings(&[("BETTER_AUTH_SECRET", inner)])).unwrap();
+    let token = TokenBuilder::new("u", AUD).sign_hs256(inner);
+    assert!(v.verify(&token).await.is_ok());
+
+    let blank = Settings::load_from([("BETTER_AUTH_SECRET", " \n ")]).unwrap();
+    assert!(
+        JwtVerifier::from_settings(&blank).is_err(),
+        "blank is unset"
+    );
+}

@@ -2,10 +2,15 @@
 
 use std::io::Write;
 
-use todo_core::config::{KEYS, Settings};
+use secrecy::ExposeSecret;
+use todo_core::config::Settings;
 
 fn load(env: &[(&str, &str)]) -> Result<Settings, String> {
     Settings::load_from(env.iter().copied()).map_err(|e| e.to_string())
+}
+
+fn exposed<S: ExposeSecret<str>>(value: &Option<S>) -> Option<&str> {
+    value.as_ref().map(|v| v.expose_secret())
 }
 
 fn config_file(contents: &str) -> tempfile::NamedTempFile {
@@ -17,7 +22,7 @@ fn config_file(contents: &str) -> tempfile::NamedTempFile {
 #[test]
 fn defaults_alone_load() {
     let s = load(&[]).unwrap();
-    assert_eq!(s.database_url, "sqlite://data/todo.db");
+    assert_eq!(s.database_url.expose_secret(), "sqlite://data/todo.db");
     assert_eq!(s.port, 8000);
     assert_eq!(s.host, "127.0.0.1");
     assert_eq!(s.auth_audience, "todo-api");
@@ -25,10 +30,10 @@ fn defaults_alone_load() {
     assert_eq!(s.auth_jwks_cache_secs, 300);
     assert_eq!(s.history_limit, 40);
     assert_eq!(s.llm_provider, "auto");
-    assert_eq!(s.better_auth_secret, None);
-    assert_eq!(s.auth_jwks_url, None);
-    assert_eq!(s.openai_api_key, None);
-    assert_eq!(s.mcp_url, None);
+    assert!(s.better_auth_secret.is_none());
+    assert!(s.auth_jwks_url.is_none());
+    assert!(s.openai_api_key.is_none());
+    assert!(s.mcp_url.is_none());
 }
 
 #[test]
@@ -38,7 +43,6 @@ fn every_setting_is_read_from_its_environment_variable() {
         "auth_jwks_url" | "mcp_url" | "openai_base_url" => "http://127.0.0.1:1/x",
         "auth_jwks_algorithms" => "EdDSA",
         "llm_provider" => "offline",
-        "mcp_http_addr" => "0.0.0.0:9999",
         k if k.ends_with("_secs")
             || k.ends_with("_limit")
             || k.ends_with("_chars")
@@ -51,7 +55,9 @@ fn every_setting_is_read_from_its_environment_variable() {
         _ => "sample-value",
     };
     let defaults = format!("{:?}", load(&[]).unwrap());
-    for key in KEYS {
+    let keys = Settings::keys();
+    assert!(keys.len() > 15, "{keys:?}");
+    for key in keys {
         let env = key.to_uppercase();
         let changed = load(&[(env.as_str(), sample(key))]).unwrap_or_else(|e| panic!("{env}: {e}"));
         assert_ne!(format!("{changed:?}"), defaults, "{env} had no effect");
@@ -74,21 +80,24 @@ fn environment_overrides_defaults() {
         ("HISTORY_LIMIT", "12"),
     ])
     .unwrap();
-    assert_eq!(s.database_url, "postgres://todo:pw@127.0.0.1:5432/todo");
+    assert_eq!(
+        s.database_url.expose_secret(),
+        "postgres://todo:pw@127.0.0.1:5432/todo"
+    );
     assert_eq!(s.port, 9001);
     assert_eq!(
-        s.better_auth_secret.as_deref(),
+        exposed(&s.better_auth_secret),
         Some("an-hs256-secret-of-at-least-32-bytes")
     );
     assert_eq!(
-        s.auth_jwks_url.as_deref(),
+        exposed(&s.auth_jwks_url),
         Some("http://127.0.0.1:3000/api/auth/jwks")
     );
     assert_eq!(s.auth_audience, "my-api");
-    assert_eq!(s.mcp_url.as_deref(), Some("http://127.0.0.1:8090/mcp"));
-    assert_eq!(s.openai_api_key.as_deref(), Some("sk-test"));
+    assert_eq!(exposed(&s.mcp_url), Some("http://127.0.0.1:8090/mcp"));
+    assert_eq!(exposed(&s.openai_api_key), Some("sk-test"));
     assert_eq!(
-        s.openai_base_url.as_deref(),
+        exposed(&s.openai_base_url),
         Some("http://127.0.0.1:11434/v1")
     );
     assert_eq!(s.openai_model, "llama3.2");
@@ -120,9 +129,9 @@ fn empty_environment_values_count_as_unset() {
         ("PORT", ""),
     ])
     .unwrap();
-    assert_eq!(s.better_auth_secret, None);
-    assert_eq!(s.openai_api_key, None);
-    assert_eq!(s.auth_jwks_url, None);
+    assert!(s.better_auth_secret.is_none());
+    assert!(s.openai_api_key.is_none());
+    assert!(s.auth_jwks_url.is_none());
     assert_eq!(s.port, 8000);
 }
 
@@ -155,7 +164,19 @@ fn config_file_problems_are_reported() {
 
     let typo = config_file("prot = 1\nhost = \"x\"\n");
     let err = load(&[("CONFIG_FILE", typo.path().to_str().unwrap())]).unwrap_err();
-    assert!(err.contains("unknown settings: prot"), "{err}");
+    assert!(
+        err.contains("CONFIG_FILE") && err.contains("unknown setting \"prot\""),
+        "{err}"
+    );
+
+    // A removed setting is refused like a misspelt one, not silently ignored.
+    let dead = config_file("mcp_http_addr = \"127.0.0.1:8090\"\n");
+    let err = load(&[("CONFIG_FILE", dead.path().to_str().unwrap())]).unwrap_err();
+    assert!(err.contains("unknown setting \"mcp_http_addr\""), "{err}");
+
+    let wrong_type = config_file("port = \"eighty\"\n");
+    let err = load(&[("CONFIG_FILE", wrong_type.path().to_str().unwrap())]).unwrap_err();
+    assert!(err.contains("PORT"), "{err}");
 }
 
 #[test]
@@ -184,7 +205,6 @@ fn bad_values_name_the_setting() {
         ("AUTH_JWKS_URL", "ftp://keys.example/jwks", "AUTH_JWKS_URL"),
         ("MCP_URL", "127.0.0.1:8090", "MCP_URL"),
         ("OPENAI_BASE_URL", "localhost", "OPENAI_BASE_URL"),
-        ("MCP_HTTP_ADDR", "8090", "MCP_HTTP_ADDR"),
         ("AUTH_AUDIENCE", "  ", "AUTH_AUDIENCE"),
         ("DATABASE_URL", "mysql://u:hunter2@h/db", "DATABASE_URL"),
     ];
@@ -200,6 +220,11 @@ fn errors_never_echo_secrets() {
     assert!(!err.contains("hunter2"), "{err}");
     let err = load(&[("DATABASE_URL", "host=h password=hunter2")]).unwrap_err();
     assert!(!err.contains("hunter2"), "{err}");
+    let err = load(&[("OPENAI_BASE_URL", "ftp://u:hunter2@h/v1")]).unwrap_err();
+    assert!(
+        err.contains("OPENAI_BASE_URL") && !err.contains("hunter2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -230,13 +255,17 @@ fn debug_hides_secrets() {
         shown.contains("postgres://todo:***@db.example/todo?sslmode=require"),
         "{shown}"
     );
-    assert!(shown.contains("[redacted]"), "{shown}");
+    assert!(shown.contains("REDACTED"), "{shown}");
+    assert!(
+        shown.contains("https://user:***@llm.example/v1"),
+        "URLs show redacted: {shown}"
+    );
     assert_eq!(
         s.redacted_database_url(),
         "postgres://todo:***@db.example/todo?sslmode=require"
     );
     // Still usable by the code that needs the real values.
-    assert_eq!(s.openai_api_key.as_deref(), Some("sk-openai-789"));
+    assert_eq!(exposed(&s.openai_api_key), Some("sk-openai-789"));
 }
 
 /// `Settings::load` reads the real process environment, which parallel tests
@@ -272,6 +301,6 @@ fn child_load_from_process_env() {
     let s = Settings::load().unwrap();
     assert_eq!(s.host, "0.0.0.0", "from CONFIG_FILE");
     assert_eq!(s.port, 7200, "environment beats the file");
-    assert_eq!(s.better_auth_secret.as_deref(), Some("from-the-process"));
-    assert_eq!(s.openai_api_key, None);
+    assert_eq!(exposed(&s.better_auth_secret), Some("from-the-process"));
+    assert!(s.openai_api_key.is_none());
 }

@@ -28,6 +28,18 @@ pub fn router(server: TodoServer, shutdown: CancellationToken) -> Router {
         .nest_service("/mcp", mcp)
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(ready))
+        .route(
+            "/metrics",
+            get(|State(server): State<TodoServer>| async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4",
+                    )],
+                    todo_core::telemetry::render_metrics(server.database()),
+                )
+            }),
+        )
         .with_state(server)
 }
 
@@ -51,6 +63,7 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    todo_core::telemetry::metrics_handle();
     tracing::info!(addr = %listener.local_addr()?, "serving MCP over streamable HTTP at /mcp");
     let app = router(server, shutdown.clone());
     axum::serve(listener, app)

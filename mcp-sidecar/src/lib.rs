@@ -7,6 +7,7 @@
 
 pub mod http;
 pub mod identity;
+pub mod observe;
 pub mod server;
 pub mod tools;
 

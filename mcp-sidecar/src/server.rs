@@ -106,6 +106,13 @@ impl ServerHandler for TodoServer {
         request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.call(request, &ctx).await.map(Into::into)
+        // Known names only, so a caller cannot mint label values.
+        let tool = self
+            .get_tool(&request.name)
+            .map_or_else(|| "unknown".to_owned(), |t| t.name.to_string());
+        let request_id = crate::observe::request_id(&ctx.meta).map(str::to_owned);
+        crate::observe::tool_call(&tool, request_id.as_deref(), self.call(request, &ctx))
+            .await
+            .map(Into::into)
     }
 }

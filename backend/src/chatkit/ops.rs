@@ -216,7 +216,11 @@ pub async fn transcribe(state: &AppState, params: TranscribeParams) -> Result<Va
     let audio = transcribe::Audio::decode(&params)?;
     let transcriber = Transcriber::new(
         url,
-        state.settings.openai_api_key.as_deref(),
+        state
+            .settings
+            .openai_api_key
+            .as_ref()
+            .map(secrecy::ExposeSecret::expose_secret),
         std::time::Duration::from_secs(state.settings.model_timeout_secs),
     )?;
     let text = transcriber.transcribe(&audio).await?;

@@ -60,6 +60,7 @@ impl McpClient {
                 return Ok(service.peer().clone());
             }
             tracing::warn!("MCP sidecar connection closed; reconnecting");
+            metrics::counter!("todo_mcp_reconnects_total").increment(1);
         }
         let service = tokio::time::timeout(self.timeout, self.connect())
             .await
@@ -150,17 +151,18 @@ impl McpClient {
             "authorization".into(),
             Value::String(format!("Bearer {bearer_token}")),
         );
+        if let Some(id) = crate::telemetry::current_request_id() {
+            (meta.0).0.insert("request_id".into(), Value::String(id));
+        }
         let mut params = CallToolRequestParams::new(call.name().as_str()).with_arguments(arguments);
         params.meta = Some(meta);
-        let answered = self
-            .with_peer(|peer| async move {
-                match peer.call_tool_once(params).await? {
-                    rmcp::model::CallToolResponse::Complete(result) => Ok(result),
-                    _ => Err(ServiceError::UnexpectedResponse),
-                }
-            })
-            .await;
-        match answered {
+        let answered = self.with_peer(|peer| async move {
+            match peer.call_tool_once(params).await? {
+                rmcp::model::CallToolResponse::Complete(result) => Ok(result),
+                _ => Err(ServiceError::UnexpectedResponse),
+            }
+        });
+        match crate::telemetry::tool_call(call.name().as_str(), answered).await {
             Ok(result) => Ok(outcome_of(call.name(), result)),
             Err(McpError::Protocol(message)) => Ok(Err(message)),
             Err(e) => Err(e),

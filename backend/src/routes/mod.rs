@@ -11,5 +11,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(chat::post_chat)
-        .service(tasks::list);
+        .service(tasks::list)
+        .service(crate::telemetry::metrics_endpoint);
 }

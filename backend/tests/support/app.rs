@@ -57,7 +57,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: TestDb, extra_env: &[(&str, &str)]) -> Self {
-        let secret = format!("test-secret-{}", uuid_like());
+        let secret = format!("test-secret-{}-0123456789abcdef", uuid_like());
         let port = free_port();
         let mut env = vec![
             ("HOST".to_string(), "127.0.0.1".to_string()),

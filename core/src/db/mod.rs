@@ -21,6 +21,7 @@ use diesel_async::pooled_connection::{
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
+use secrecy::ExposeSecret;
 
 pub use models::{Conversation, FollowUp, Message, Role, SortOrder, StatusFilter, Task};
 
@@ -84,6 +85,17 @@ impl std::fmt::Debug for Database {
             .field("max_size", &status.max_size)
             .field("size", &status.size)
             .finish()
+    }
+}
+
+impl Database {
+    /// Connections of the pool: (open, idle, maximum), for metrics.
+    pub fn pool_status(&self) -> (usize, usize, usize) {
+        let status = match self {
+            Database::Postgres(p) => p.status(),
+            Database::Sqlite(p) => p.status(),
+        };
+        (status.size, status.available, status.max_size)
     }
 }
 
@@ -162,7 +174,11 @@ impl Database {
     /// The store a service runs on: `DATABASE_URL` with the configured pool
     /// size, SQLite migrated so a fresh file is ready to serve.
     pub async fn open(settings: &crate::config::Settings) -> Result<Self, DbError> {
-        let db = Self::connect(&settings.database_url, settings.database_max_connections).await?;
+        let db = Self::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await?;
         db.prepare_on_start().await?;
         Ok(db)
     }

@@ -11,6 +11,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_openai::types::chat::CreateChatCompletionRequest;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use todo_core::config::Settings;
 
@@ -46,8 +47,14 @@ pub struct OpenAiSettings {
 impl OpenAiSettings {
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
-            api_key: settings.openai_api_key.clone(),
-            base_url: settings.openai_base_url.clone(),
+            api_key: settings
+                .openai_api_key
+                .as_ref()
+                .map(|k| k.expose_secret().to_owned()),
+            base_url: settings
+                .openai_base_url
+                .as_ref()
+                .map(|u| u.expose_secret().to_owned()),
             model: settings.openai_model.clone(),
             timeout: Duration::from_secs(settings.model_timeout_secs),
             max_steps: settings.max_agent_steps,

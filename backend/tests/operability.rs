@@ -1,0 +1,311 @@
+//! What an operator relies on, against the real binaries: the token policy
+//! at start and per request, request ids, error bodies without internals,
+//! `/metrics`, and logs without credentials or task contents.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::json;
+use support::app::{AUDIENCE, Store, TestApp, backend_bin, fresh_db, sidecar_bin};
+use todo_core::testing::jwt::TokenBuilder;
+
+/// Runs `bin` with `env` only and returns its exit success and stderr.
+async fn run_to_exit(bin: std::path::PathBuf, env: &[(&str, &str)]) -> (bool, String) {
+    let child = tokio::process::Command::new(bin)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("exits promptly")
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_under_32_bytes_stops_both_binaries_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let short = "only-20-bytes-secret";
+    for bin in [backend_bin(), sidecar_bin()] {
+        let env = [
+            ("DATABASE_URL", db.as_str()),
+            ("BETTER_AUTH_SECRET", short),
+            ("PORT", "0"),
+        ];
+        let (ok, stderr) = run_to_exit(bin.clone(), &env).await;
+        assert!(!ok, "{} started with a short secret", bin.display());
+        assert!(
+            stderr.contains("BETTER_AUTH_SECRET") && stderr.contains("at least 32"),
+            "{}: {stderr}",
+            bin.display()
+        );
+        assert!(!stderr.contains(short), "the secret was logged: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_valid_for_years_is_refused() {
+    let app = TestApp::spawn(fresh_db(Store::Sqlite).await.unwrap()).await;
+    let body = json!({"message": "show my tasks"});
+    let sign = |ttl: i64| {
+        TokenBuilder::new("alice", AUDIENCE)
+            .ttl(ttl)
+            .sign_hs256(&app.secret)
+    };
+    let (status, _) = app.chat_as("alice", Some(&sign(900)), body.clone()).await;
+    assert_eq!(status, 200, "a 15-minute token");
+    let (status, reply) = app
+        .chat_as("alice", Some(&sign(10 * 365 * 86_400)), body)
+        .await;
+    assert_eq!(status, 401, "{reply}");
+    assert_eq!(reply["error"]["code"], "unauthorized", "{reply}");
+}
+
+/// A process whose stderr goes to a file, killed on drop.
+struct Proc {
+    child: tokio::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl Proc {
+    fn spawn(
+        bin: std::path::PathBuf,
+        args: &[&str],
+        env: &[(&str, String)],
+        log: std::path::PathBuf,
+    ) -> Self {
+        let file = std::fs::File::create(&log).unwrap();
+        let child = tokio::process::Command::new(bin)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        Self { child, log }
+    }
+
+    /// Stops the process and returns everything it logged.
+    async fn stop_and_read_log(mut self) -> String {
+        if let Some(pid) = self.child.id() {
+            support::app::send_signal(pid, "TERM");
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await;
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
+/// Polls `url` until it answers `status`.
+async fn wait_for(client: &reqwest::Client, url: &str, status: u16) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(url).send().await
+            && r.status().as_u16() == status
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{url} never answered {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+const SECRET: &str = "operability-test-secret-0123456789abcdef";
+
+fn backend_env(port: u16, db_url: &str, extra: &[(&str, String)]) -> Vec<(&'static str, String)> {
+    let mut env: Vec<(&'static str, String)> = vec![
+        ("HOST", "127.0.0.1".into()),
+        ("PORT", port.to_string()),
+        ("DATABASE_URL", db_url.into()),
+        ("BETTER_AUTH_SECRET", SECRET.into()),
+        ("LLM_PROVIDER", "offline".into()),
+        ("MCP_COMMAND", sidecar_bin().display().to_string()),
+        ("TOOL_TIMEOUT_SECS", "5".into()),
+    ];
+    for (k, v) in extra {
+        env.retain(|(key, _)| key != k);
+        // Leaked once per test: the names are literals of the tests.
+        env.push((Box::leak(k.to_string().into_boxed_str()), v.clone()));
+    }
+    env
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_ids_round_trip_and_appear_in_error_bodies() {
+    let app = TestApp::spawn(fresh_db(Store::Sqlite).await.unwrap()).await;
+    let url = format!("{}/api/alice/chat", app.base);
+    let body = json!({"message": "hi"});
+
+    // The caller's id is kept, in the header and in the error body.
+    let r = app
+        .client
+        .post(&url)
+        .header("x-request-id", "client-id_42.a:b")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["x-request-id"], "client-id_42.a:b");
+    let reply: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(reply["error"]["request_id"], "client-id_42.a:b", "{reply}");
+    assert_eq!(reply["error"]["code"], "unauthorized", "{reply}");
+    assert!(reply["error"]["message"].is_string(), "{reply}");
+
+    // Without one (or with one unfit for logs) a new id is made, the same in both places.
+    for sent in [None, Some("has spaces and\ttabs"), Some(&*"x".repeat(200))] {
+        let mut request = app.client.post(&url).json(&body);
+        if let Some(sent) = sent {
+            request = request.header("x-request-id", sent);
+        }
+        let r = request.send().await.unwrap();
+        let header = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(
+            header.len() >= 16 && Some(header.as_str()) != sent,
+            "{header}"
+        );
+        let reply: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(reply["error"]["request_id"], header.as_str(), "{reply}");
+    }
+
+    // Successful answers carry it too.
+    let r = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "probe-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "probe-1");
+}
+
+/// One turn over an HTTP sidecar, both at `RUST_LOG=debug`: the request id is
+/// in both logs, `/metrics` on both shows the turn, the tool call and the
+/// pool, and neither log holds the bearer token or the task's title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking() {
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let http = client();
+    let sidecar_port = support::app::free_port();
+    let sidecar = Proc::spawn(
+        sidecar_bin(),
+        &["--http", &format!("127.0.0.1:{sidecar_port}")],
+        &[
+            ("DATABASE_URL", db.url.clone()),
+            ("BETTER_AUTH_SECRET", SECRET.into()),
+            ("RUST_LOG", "debug".into()),
+        ],
+        dir.path().join("sidecar.log"),
+    );
+    let sidecar_base = format!("http://127.0.0.1:{sidecar_port}");
+    wait_for(&http, &format!("{sidecar_base}/healthz"), 200).await;
+
+    let port = support::app::free_port();
+    let env = backend_env(
+        port,
+        &db.url,
+        &[
+            ("MCP_URL", format!("{sidecar_base}/mcp")),
+            ("RUST_LOG", "debug".into()),
+        ],
+    );
+    let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&http, &format!("{base}/readyz"), 200).await;
+
+    let token = todo_core::testing::jwt::sign_hs256(SECRET, "alice", AUDIENCE, 600);
+    let title = "water the zanzibar ficus";
+    let r = http
+        .post(format!("{base}/api/alice/chat"))
+        .bearer_auth(&token)
+        .header("x-request-id", "turn-trace-7781")
+        .json(&json!({"message": format!("add a task to {title}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "turn-trace-7781");
+    let reply: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(reply["tool_calls"][0]["name"], "add_task", "{reply}");
+
+    let metrics = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let metrics = metrics.text().await.unwrap();
+    for series in [
+        r#"todo_http_request_duration_seconds_bucket{route="/api/{user_id}/chat",method="POST""#,
+        r#"todo_http_requests_total{route="/api/{user_id}/chat",method="POST",status="200"} 1"#,
+        r#"todo_tool_call_duration_seconds_bucket{tool="add_task""#,
+        "todo_mcp_reconnects_total 0",
+        r#"todo_db_pool_connections{state="in_use"}"#,
+        "todo_db_pool_max_connections",
+    ] {
+        assert!(
+            metrics.contains(series),
+            "backend /metrics lacks {series}:\n{metrics}"
+        );
+    }
+    let metrics = http
+        .get(format!("{sidecar_base}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let metrics = metrics.text().await.unwrap();
+    for series in [
+        r#"todo_mcp_tool_calls_total{tool="add_task",outcome="ok"} 1"#,
+        r#"todo_mcp_tool_call_duration_seconds_bucket{tool="add_task""#,
+        r#"todo_db_pool_connections{state="open"}"#,
+    ] {
+        assert!(
+            metrics.contains(series),
+            "sidecar /metrics lacks {series}:\n{metrics}"
+        );
+    }
+
+    let backend_log = backend.stop_and_read_log().await;
+    let sidecar_log = sidecar.stop_and_read_log().await;
+    for (name, log) in [("backend", &backend_log), ("sidecar", &sidecar_log)] {
+        assert!(
+            log.contains("turn-trace-7781"),
+            "{name} log lacks the request id:\n{log}"
+        );
+        assert!(
+            !log.contains(&token),
+            "{name} log holds the bearer token:\n{log}"
+        );
+        let signature = token.rsplit('.').next().unwrap();
+        assert!(
+            !log.contains(signature),
+            "{name} log holds the token's signature"
+        );
+        assert!(
+            !log.contains("zanzibar"),
+            "{name} log holds the task title:\n{log}"
+        );
+    }
+}
