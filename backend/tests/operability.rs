@@ -309,3 +309,81 @@ async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking() {
         );
     }
 }
+
+/// Words that must never reach a client: addresses and library names.
+fn assert_no_internals(what: &str, text: &str, extra: &[&str]) {
+    for internal in [
+        "127.0.0.1",
+        "http://",
+        "localhost",
+        "rmcp",
+        "Transport",
+        "todo-mcp",
+    ]
+    .iter()
+    .chain(extra)
+    {
+        assert!(
+            !text.contains(internal),
+            "{what} shows {internal:?}: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_sidecar_is_named_without_its_address() {
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let http = client();
+    let dead_port = support::app::free_port();
+    let missing = dir.path().join("no-such-sidecar");
+    let missing = missing.display().to_string();
+    // Over HTTP to a port nobody listens on, and over stdio to a missing program.
+    let cases = [
+        ("MCP_URL", format!("http://127.0.0.1:{dead_port}/mcp")),
+        ("MCP_COMMAND", missing.clone()),
+    ];
+    for (key, value) in cases {
+        let port = support::app::free_port();
+        let env = backend_env(port, &db.url, &[(key, value.clone())]);
+        let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(&http, &format!("{base}/healthz"), 200).await;
+        let hidden = [dead_port.to_string(), missing.clone()];
+        let hidden: Vec<&str> = hidden.iter().map(String::as_str).collect();
+
+        let r = http
+            .get(format!("{base}/readyz"))
+            .header("x-request-id", "ready-check-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503, "{key}");
+        let body = r.text().await.unwrap();
+        assert_no_internals("/readyz", &body, &hidden);
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["failing"], json!(["mcp_sidecar"]), "{body}");
+        assert_eq!(body["checks"]["database"], "ok", "{body}");
+
+        let token = todo_core::testing::jwt::sign_hs256(SECRET, "alice", AUDIENCE, 600);
+        let r = http
+            .post(format!("{base}/api/alice/chat"))
+            .bearer_auth(&token)
+            .header("x-request-id", "turn-503-1")
+            .json(&json!({"message": "add a task to call mom"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503, "{key}");
+        let body = r.text().await.unwrap();
+        assert_no_internals("the 503 body", &body, &hidden);
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"]["code"], "unavailable", "{body}");
+        assert_eq!(body["error"]["request_id"], "turn-503-1", "{body}");
+
+        // The details are in the log, under the request id.
+        let log = backend.stop_and_read_log().await;
+        assert!(log.contains("turn-503-1"), "{log}");
+        assert!(log.contains(hidden[0]) || log.contains(hidden[1]), "{log}");
+    }
+}

@@ -50,7 +50,7 @@ async fn ready(State(server): State<TodoServer>) -> (StatusCode, Json<Value>) {
             tracing::warn!(error = %e, "not ready: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unready", "failing": "database", "reason": e.to_string()})),
+                Json(json!({"status": "unready", "failing": "database", "reason": "unavailable"})),
             )
         }
     }

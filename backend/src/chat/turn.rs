@@ -142,7 +142,7 @@ pub async fn store_reply(
     let calls = (!tool_calls.is_empty())
         .then(|| serde_json::to_string(tool_calls))
         .transpose()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(ApiError::internal)?;
     Ok(conversations::add_message(
         &state.db,
         &user.user_id,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::agent::{ToolInvoker, ToolOutcome};
 use crate::auth::authenticate;
-use crate::error::ApiError;
+use crate::error::{ApiError, Part};
 use crate::mcp::McpToolInvoker;
 use crate::state::AppState;
 
@@ -31,9 +31,6 @@ async fn list(
     match invoker.call("list_tasks", args).await {
         Ok(ToolOutcome::Ok(tasks)) => Ok(HttpResponse::Ok().json(json!({ "tasks": tasks }))),
         Ok(ToolOutcome::Refused(message)) => Err(ApiError::BadRequest(message)),
-        Err(e) => Err(ApiError::Unavailable {
-            part: "the MCP sidecar",
-            reason: e.0,
-        }),
+        Err(e) => Err(ApiError::unavailable(Part::McpSidecar, e)),
     }
 }
