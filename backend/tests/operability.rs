@@ -208,7 +208,13 @@ async fn request_ids_round_trip_and_appear_in_error_bodies() {
 /// pool, and neither log holds the bearer token or the task's title.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking() {
-    let db = fresh_db(Store::Sqlite).await.unwrap();
+    // PostgreSQL too: its driver logs query parameters at debug level.
+    for db in todo_core::testing::db::each().await {
+        one_turn_over_http(db).await;
+    }
+}
+
+async fn one_turn_over_http(db: todo_core::testing::db::TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let http = client();
     let sidecar_port = support::app::free_port();
@@ -386,4 +392,53 @@ async fn an_unreachable_sidecar_is_named_without_its_address() {
         assert!(log.contains("turn-503-1"), "{log}");
         assert!(log.contains(hidden[0]) || log.contains(hidden[1]), "{log}");
     }
+}
+
+/// The stdio sidecar logs into the backend's stderr: at `RUST_LOG=debug` the
+/// one log has the request id from both sides, and neither token nor title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_mode_logs_hold_the_request_id_but_no_token_or_title() {
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let http = client();
+    let port = support::app::free_port();
+    let env = backend_env(
+        port,
+        &db.url,
+        &[("RUST_LOG", "debug".into()), ("LOG_FORMAT", "json".into())],
+    );
+    let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&http, &format!("{base}/readyz"), 200).await;
+    let token = todo_core::testing::jwt::sign_hs256(SECRET, "bob", AUDIENCE, 600);
+    let r = http
+        .post(format!("{base}/api/bob/chat"))
+        .bearer_auth(&token)
+        .header("x-request-id", "stdio-trace-3")
+        .json(&json!({"message": "add a task to feed the quokka"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let log = backend.stop_and_read_log().await;
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let tagged = |target_prefix: &str| {
+        lines.iter().any(|l| {
+            l["target"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(target_prefix)
+                && l.to_string().contains("stdio-trace-3")
+        })
+    };
+    assert!(
+        tagged("todo_backend"),
+        "no backend line with the id:\n{log}"
+    );
+    assert!(tagged("todo_mcp"), "no sidecar line with the id:\n{log}");
+    assert!(!log.contains(&token), "the bearer token is logged:\n{log}");
+    assert!(!log.contains("quokka"), "the task title is logged:\n{log}");
 }
