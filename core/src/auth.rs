@@ -305,6 +305,8 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidClaimFormat(claim) => {
             AuthError::Invalid(format!("malformed claim `{claim}`"))
         }
+        // Which claim is missing or mistyped (serde's plain wording).
+        ErrorKind::Json(json) => AuthError::Invalid(format!("malformed claims: {json}")),
         // The library's own wording (type names, base64 details) stays in the log.
         _ => {
             tracing::debug!(error = %e, "token refused");
