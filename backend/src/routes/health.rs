@@ -38,11 +38,11 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     };
     record(
         Part::Database,
-        flatten(db.map(|r| r.map_err(|e| e.to_string()))),
+        flatten(db.map(|r| r.map_err(|e| format!("{:#}", anyhow::Error::new(e))))),
     );
     record(
         Part::McpSidecar,
-        flatten(mcp.map(|r| r.map_err(|e| e.to_string()))),
+        flatten(mcp.map(|r| r.map_err(|e| format!("{:#}", anyhow::Error::new(e))))),
     );
     if failing.is_empty() {
         HttpResponse::Ok().json(json!({"status": "ready", "checks": checks}))
