@@ -113,3 +113,13 @@ pub async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
         .content_type("text/plain; version=0.0.4")
         .body(todo_core::telemetry::render_metrics(&state.db))
 }
+
+/// Times one request to the language model (`todo_model_request_duration_seconds`).
+pub async fn model_request<T, E>(call: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+    let started = Instant::now();
+    let result = call.await;
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    metrics::histogram!("todo_model_request_duration_seconds", "outcome" => outcome)
+        .record(started.elapsed().as_secs_f64());
+    result
+}

@@ -2,6 +2,8 @@
 //! at start and per request, request ids, error bodies without internals,
 //! `/metrics`, and logs without credentials or task contents.
 
+#[path = "support/scripted_openai.rs"]
+mod scripted_openai;
 mod support;
 
 use std::process::Stdio;
@@ -441,4 +443,35 @@ async fn stdio_mode_logs_hold_the_request_id_but_no_token_or_title() {
     assert!(tagged("todo_mcp"), "no sidecar line with the id:\n{log}");
     assert!(!log.contains(&token), "the bearer token is logged:\n{log}");
     assert!(!log.contains("quokka"), "the task title is logged:\n{log}");
+}
+
+/// With a model, `/metrics` times each model request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_requests_are_timed() {
+    let model = scripted_openai::ScriptedOpenAi::start(vec![scripted_openai::Reply::text(
+        "Nothing to do.",
+    )])
+    .await;
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let app = TestApp::spawn_with(
+        db,
+        &[
+            ("LLM_PROVIDER", "openai"),
+            ("OPENAI_BASE_URL", &model.base_url()),
+            ("OPENAI_MODEL", scripted_openai::SCRIPTED_MODEL),
+        ],
+    )
+    .await;
+    app.say("carol", None, "hello").await;
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = r#"todo_model_request_duration_seconds_count{outcome="ok"} 1"#;
+    assert!(metrics.contains(series), "no {series}:\n{metrics}");
 }
