@@ -123,3 +123,16 @@ pub async fn model_request<T, E>(call: impl Future<Output = Result<T, E>>) -> Re
         .record(started.elapsed().as_secs_f64());
     result
 }
+
+/// `work` with the current request id and span, for a task spawned by a
+/// request (the ChatKit turn runs on after its response starts streaming).
+pub fn in_request<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let request_id = current_request_id();
+    let work = work.instrument(tracing::Span::current());
+    async move {
+        match request_id {
+            Some(id) => REQUEST_ID.scope(id, work).await,
+            None => work.await,
+        }
+    }
+}

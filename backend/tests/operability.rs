@@ -422,27 +422,47 @@ async fn stdio_mode_logs_hold_the_request_id_but_no_token_or_title() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // A ChatKit turn runs in a task of its own after the stream starts.
+    let r = http
+        .post(format!("{base}/api/bob/chat"))
+        .bearer_auth(&token)
+        .header("accept", "text/event-stream")
+        .header("x-request-id", "chatkit-trace-9")
+        .json(&json!({"type": "threads.create", "params": {"input": {
+            "content": [{"type": "input_text", "text": "add a task to brush the okapi"}],
+            "attachments": [], "inference_options": {}}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "chatkit-trace-9");
+    let events = r.text().await.unwrap();
+    assert!(events.contains("okapi"), "{events}");
     let log = backend.stop_and_read_log().await;
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    let tagged = |target_prefix: &str| {
+    let tagged = |target_prefix: &str, id: &str| {
         lines.iter().any(|l| {
             l["target"]
                 .as_str()
                 .unwrap_or("")
                 .starts_with(target_prefix)
-                && l.to_string().contains("stdio-trace-3")
+                && l.to_string().contains(id)
         })
     };
-    assert!(
-        tagged("todo_backend"),
-        "no backend line with the id:\n{log}"
-    );
-    assert!(tagged("todo_mcp"), "no sidecar line with the id:\n{log}");
+    for id in ["stdio-trace-3", "chatkit-trace-9"] {
+        assert!(
+            tagged("todo_backend", id),
+            "no backend line with {id}:\n{log}"
+        );
+        assert!(tagged("todo_mcp", id), "no sidecar line with {id}:\n{log}");
+    }
     assert!(!log.contains(&token), "the bearer token is logged:\n{log}");
-    assert!(!log.contains("quokka"), "the task title is logged:\n{log}");
+    for title in ["quokka", "okapi"] {
+        assert!(!log.contains(title), "the task title is logged:\n{log}");
+    }
 }
 
 /// With a model, `/metrics` times each model request.

@@ -176,7 +176,9 @@ fn respond(state: Arc<AppState>, user: AuthUser, turn: Turn) -> HttpResponse {
         let _ = tx.send(event.clone());
     }
     // The turn finishes (and is stored whole) even if the client goes away.
-    actix_web::rt::spawn(async move { run(&state, &user, turn, &tx).await });
+    actix_web::rt::spawn(crate::telemetry::in_request(async move {
+        run(&state, &user, turn, &tx).await
+    }));
     sse(rx)
 }
 
