@@ -1,5 +1,9 @@
 //! One error type for every route; its `ResponseError` maps each case to a
-//! status and the JSON body `{"error": {"code", "message"}}`.
+//! status and the JSON body `{"error": {"code", "message", "request_id"}}`.
+//!
+//! What a client reads is a stable code and a plain message: never a host,
+//! URL, port, path or library type name. The cause travels as the error's
+//! `source` and is logged, with the request id, where the response is made.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -10,12 +14,53 @@ use todo_core::db::DbError;
 use crate::agent::AgentError;
 use crate::mcp::McpError;
 
+/// A part of the service a turn depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Database,
+    McpSidecar,
+    LanguageModel,
+    Transcription,
+}
+
+impl Part {
+    /// The name `/readyz` and the logs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Database => "database",
+            Part::McpSidecar => "mcp_sidecar",
+            Part::LanguageModel => "language_model",
+            Part::Transcription => "transcription",
+        }
+    }
+
+    fn public_message(self) -> &'static str {
+        match self {
+            Part::Database => "the task store is unavailable right now; please try again shortly",
+            Part::McpSidecar => {
+                "the MCP sidecar (the task tools) is unavailable right now; please try again shortly"
+            }
+            Part::LanguageModel => {
+                "the language model is unavailable right now; please try again shortly"
+            }
+            Part::Transcription => {
+                "the transcription service is unavailable right now; please try again shortly"
+            }
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The message is for the client and names nothing internal.
     #[error("{0}")]
     BadRequest(String),
+    /// The message is for the client and names nothing internal.
     #[error("{0}")]
     Unauthorized(String),
+    /// The token was refused; the client reads the refusal, not its cause.
+    #[error("{0}")]
+    Token(#[source] AuthError),
     #[error("this token does not belong to the user in the path")]
     Forbidden,
     #[error("{0} not found")]
@@ -23,22 +68,48 @@ pub enum ApiError {
     #[error("{0}")]
     PayloadTooLarge(String),
     /// A part the turn needs is down (the MCP sidecar, the model): retry later.
-    #[error("{part} is unavailable: {reason}")]
-    Unavailable { part: &'static str, reason: String },
+    #[error("{} is unavailable", .part.name())]
+    Unavailable {
+        part: Part,
+        #[source]
+        source: anyhow::Error,
+    },
     #[error("internal error")]
-    Internal(String),
+    Internal(#[source] anyhow::Error),
 }
 
 impl ApiError {
+    pub fn unavailable(part: Part, source: impl Into<anyhow::Error>) -> Self {
+        ApiError::Unavailable {
+            part,
+            source: source.into(),
+        }
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(source.into())
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Unauthorized(_) | ApiError::Token(_) => "unauthorized",
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client reads.
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Token(AuthError::KeysUnavailable(_)) => {
+                "tokens cannot be verified right now; please try again shortly".into()
+            }
+            ApiError::Unavailable { part, .. } => part.public_message().into(),
+            other => other.to_string(),
         }
     }
 }
@@ -47,7 +118,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) | ApiError::Token(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -57,16 +128,30 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(detail) = self {
-            tracing::error!(%detail, "internal error");
+        // The details, with their whole chain of causes, go to the log only.
+        match self {
+            ApiError::Unavailable { part, source } => {
+                tracing::error!(
+                    part = part.name(),
+                    error = format!("{source:#}"),
+                    "unavailable"
+                )
+            }
+            ApiError::Internal(source) => {
+                tracing::error!(error = format!("{source:#}"), "internal error")
+            }
+            ApiError::Token(e @ AuthError::KeysUnavailable(_)) => {
+                tracing::error!(error = %e, "cannot fetch the JWKS to verify a token")
+            }
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unauthorized(_)) {
+        if self.status_code() == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(json!({"error": {
             "code": self.code(),
-            "message": self.to_string(),
+            "message": self.public_message(),
             "request_id": crate::telemetry::current_request_id(),
         }}))
     }
@@ -74,45 +159,50 @@ impl ResponseError for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        if let AuthError::KeysUnavailable(reason) = &e {
-            tracing::error!(%reason, "cannot fetch the JWKS to verify a token");
-        }
-        ApiError::Unauthorized(e.to_string())
+        ApiError::Token(e)
     }
 }
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Connect(_) | DbError::Pool(_) => ApiError::Unavailable {
-                part: "the database",
-                reason: e.to_string(),
-            },
-            other => ApiError::Internal(other.to_string()),
+            DbError::Connect(_) | DbError::Pool(_) => ApiError::unavailable(Part::Database, e),
+            other => ApiError::internal(other),
         }
     }
 }
 
 impl From<McpError> for ApiError {
     fn from(e: McpError) -> Self {
-        ApiError::Unavailable {
-            part: "the MCP sidecar",
-            reason: e.to_string(),
-        }
+        ApiError::unavailable(Part::McpSidecar, e)
     }
 }
 
 impl From<AgentError> for ApiError {
     fn from(e: AgentError) -> Self {
         match e {
-            AgentError::ToolsUnavailable(u) => ApiError::Unavailable {
-                part: "the MCP sidecar",
-                reason: u.0,
-            },
-            AgentError::Model(reason) => ApiError::Unavailable {
-                part: "the language model",
-                reason,
-            },
+            AgentError::ToolsUnavailable(_) => ApiError::unavailable(Part::McpSidecar, e),
+            AgentError::Model(_) => ApiError::unavailable(Part::LanguageModel, e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_read_no_internals_and_logs_keep_the_cause() {
+        let e = ApiError::from(McpError::Unavailable(
+            "cannot reach http://10.0.0.7:8090/mcp: Transport [rmcp::transport::worker] closed"
+                .into(),
+        ));
+        let shown = e.public_message();
+        for internal in ["10.0.0.7", "8090", "http", "rmcp", "Transport"] {
+            assert!(!shown.contains(internal), "{shown}");
+        }
+        assert_eq!(e.code(), "unavailable");
+        let cause = std::error::Error::source(&e).expect("the cause is kept");
+        assert!(cause.to_string().contains("10.0.0.7"), "{cause}");
     }
 }

@@ -19,15 +19,6 @@ tokio::task_local! {
     static REQUEST_ID: String;
 }
 
-/// Runs `work` (spawned, so outside the request's task) under the current
-/// request's id and span, so its logs and tool calls keep the request id.
-pub fn in_this_request<F: Future>(work: F) -> impl Future<Output = F::Output> {
-    let id = current_request_id().unwrap_or_default();
-    REQUEST_ID
-        .scope(id, work)
-        .instrument(tracing::Span::current())
-}
-
 /// The id of the request being served, if any (error bodies, `_meta.request_id`).
 pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
@@ -121,4 +112,27 @@ pub async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(todo_core::telemetry::render_metrics(&state.db))
+}
+
+/// Times one request to the language model (`todo_model_request_duration_seconds`).
+pub async fn model_request<T, E>(call: impl Future<Output = Result<T, E>>) -> Result<T, E> {
+    let started = Instant::now();
+    let result = call.await;
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    metrics::histogram!("todo_model_request_duration_seconds", "outcome" => outcome)
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
+/// `work` with the current request id and span, for a task spawned by a
+/// request (the ChatKit turn runs on after its response starts streaming).
+pub fn in_request<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let request_id = current_request_id();
+    let work = work.instrument(tracing::Span::current());
+    async move {
+        match request_id {
+            Some(id) => REQUEST_ID.scope(id, work).await,
+            None => work.await,
+        }
+    }
 }

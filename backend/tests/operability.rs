@@ -2,6 +2,8 @@
 //! at start and per request, request ids, error bodies without internals,
 //! `/metrics`, and logs without credentials or task contents.
 
+#[path = "support/scripted_openai.rs"]
+mod scripted_openai;
 mod support;
 
 use std::process::Stdio;
@@ -208,7 +210,13 @@ async fn request_ids_round_trip_and_appear_in_error_bodies() {
 /// pool, and neither log holds the bearer token or the task's title.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking() {
-    let db = fresh_db(Store::Sqlite).await.unwrap();
+    // PostgreSQL too: its driver logs query parameters at debug level.
+    for db in todo_core::testing::db::each().await {
+        one_turn_over_http(db).await;
+    }
+}
+
+async fn one_turn_over_http(db: todo_core::testing::db::TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let http = client();
     let sidecar_port = support::app::free_port();
@@ -308,4 +316,182 @@ async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking() {
             "{name} log holds the task title:\n{log}"
         );
     }
+}
+
+/// Words that must never reach a client: addresses and library names.
+fn assert_no_internals(what: &str, text: &str, extra: &[&str]) {
+    for internal in [
+        "127.0.0.1",
+        "http://",
+        "localhost",
+        "rmcp",
+        "Transport",
+        "todo-mcp",
+    ]
+    .iter()
+    .chain(extra)
+    {
+        assert!(
+            !text.contains(internal),
+            "{what} shows {internal:?}: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_sidecar_is_named_without_its_address() {
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let http = client();
+    let dead_port = support::app::free_port();
+    let missing = dir.path().join("no-such-sidecar");
+    let missing = missing.display().to_string();
+    // Over HTTP to a port nobody listens on, and over stdio to a missing program.
+    let cases = [
+        ("MCP_URL", format!("http://127.0.0.1:{dead_port}/mcp")),
+        ("MCP_COMMAND", missing.clone()),
+    ];
+    for (key, value) in cases {
+        let port = support::app::free_port();
+        let env = backend_env(port, &db.url, &[(key, value.clone())]);
+        let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for(&http, &format!("{base}/healthz"), 200).await;
+        let hidden = [dead_port.to_string(), missing.clone()];
+        let hidden: Vec<&str> = hidden.iter().map(String::as_str).collect();
+
+        let r = http
+            .get(format!("{base}/readyz"))
+            .header("x-request-id", "ready-check-1")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503, "{key}");
+        let body = r.text().await.unwrap();
+        assert_no_internals("/readyz", &body, &hidden);
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["failing"], json!(["mcp_sidecar"]), "{body}");
+        assert_eq!(body["checks"]["database"], "ok", "{body}");
+
+        let token = todo_core::testing::jwt::sign_hs256(SECRET, "alice", AUDIENCE, 600);
+        let r = http
+            .post(format!("{base}/api/alice/chat"))
+            .bearer_auth(&token)
+            .header("x-request-id", "turn-503-1")
+            .json(&json!({"message": "add a task to call mom"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 503, "{key}");
+        let body = r.text().await.unwrap();
+        assert_no_internals("the 503 body", &body, &hidden);
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"]["code"], "unavailable", "{body}");
+        assert_eq!(body["error"]["request_id"], "turn-503-1", "{body}");
+
+        // The details are in the log, under the request id.
+        let log = backend.stop_and_read_log().await;
+        assert!(log.contains("turn-503-1"), "{log}");
+        assert!(log.contains(hidden[0]) || log.contains(hidden[1]), "{log}");
+    }
+}
+
+/// The stdio sidecar logs into the backend's stderr: at `RUST_LOG=debug` the
+/// one log has the request id from both sides, and neither token nor title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdio_mode_logs_hold_the_request_id_but_no_token_or_title() {
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let http = client();
+    let port = support::app::free_port();
+    let env = backend_env(
+        port,
+        &db.url,
+        &[("RUST_LOG", "debug".into()), ("LOG_FORMAT", "json".into())],
+    );
+    let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
+    let base = format!("http://127.0.0.1:{port}");
+    wait_for(&http, &format!("{base}/readyz"), 200).await;
+    let token = todo_core::testing::jwt::sign_hs256(SECRET, "bob", AUDIENCE, 600);
+    let r = http
+        .post(format!("{base}/api/bob/chat"))
+        .bearer_auth(&token)
+        .header("x-request-id", "stdio-trace-3")
+        .json(&json!({"message": "add a task to feed the quokka"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A ChatKit turn runs in a task of its own after the stream starts.
+    let r = http
+        .post(format!("{base}/api/bob/chat"))
+        .bearer_auth(&token)
+        .header("accept", "text/event-stream")
+        .header("x-request-id", "chatkit-trace-9")
+        .json(&json!({"type": "threads.create", "params": {"input": {
+            "content": [{"type": "input_text", "text": "add a task to brush the okapi"}],
+            "attachments": [], "inference_options": {}}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "chatkit-trace-9");
+    let events = r.text().await.unwrap();
+    assert!(events.contains("okapi"), "{events}");
+    let log = backend.stop_and_read_log().await;
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let tagged = |target_prefix: &str, id: &str| {
+        lines.iter().any(|l| {
+            l["target"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(target_prefix)
+                && l.to_string().contains(id)
+        })
+    };
+    for id in ["stdio-trace-3", "chatkit-trace-9"] {
+        assert!(
+            tagged("todo_backend", id),
+            "no backend line with {id}:\n{log}"
+        );
+        assert!(tagged("todo_mcp", id), "no sidecar line with {id}:\n{log}");
+    }
+    assert!(!log.contains(&token), "the bearer token is logged:\n{log}");
+    for title in ["quokka", "okapi"] {
+        assert!(!log.contains(title), "the task title is logged:\n{log}");
+    }
+}
+
+/// With a model, `/metrics` times each model request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_requests_are_timed() {
+    let model = scripted_openai::ScriptedOpenAi::start(vec![scripted_openai::Reply::text(
+        "Nothing to do.",
+    )])
+    .await;
+    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let app = TestApp::spawn_with(
+        db,
+        &[
+            ("LLM_PROVIDER", "openai"),
+            ("OPENAI_BASE_URL", &model.base_url()),
+            ("OPENAI_MODEL", scripted_openai::SCRIPTED_MODEL),
+        ],
+    )
+    .await;
+    app.say("carol", None, "hello").await;
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = r#"todo_model_request_duration_seconds_count{outcome="ok"} 1"#;
+    assert!(metrics.contains(series), "no {series}:\n{metrics}");
 }

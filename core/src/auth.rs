@@ -202,8 +202,10 @@ impl JwtVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(invalid("token too long"));
         }
-        let header = decode_header(token)
-            .map_err(|e| AuthError::Invalid(format!("malformed token: {e}")))?;
+        let header = decode_header(token).map_err(|e| {
+            tracing::debug!(error = %e, "token header unreadable");
+            invalid("malformed token")
+        })?;
         let alg = header.alg;
 
         let claims = match &self.inner.keys {
@@ -303,7 +305,13 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidClaimFormat(claim) => {
             AuthError::Invalid(format!("malformed claim `{claim}`"))
         }
-        _ => AuthError::Invalid(e.to_string()),
+        // Which claim is missing or mistyped (serde's plain wording).
+        ErrorKind::Json(json) => AuthError::Invalid(format!("malformed claims: {json}")),
+        // The library's own wording (type names, base64 details) stays in the log.
+        _ => {
+            tracing::debug!(error = %e, "token refused");
+            invalid("malformed token")
+        }
     }
 }
 

@@ -47,10 +47,13 @@ async fn ready(State(server): State<TodoServer>) -> (StatusCode, Json<Value>) {
     match server.database().ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         Err(e) => {
-            tracing::warn!(error = %e, "not ready: database unreachable");
+            tracing::warn!(
+                error = &e as &dyn std::error::Error,
+                "not ready: database unreachable"
+            );
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unready", "failing": "database", "reason": e.to_string()})),
+                Json(json!({"status": "unready", "failing": "database", "reason": "unavailable"})),
             )
         }
     }

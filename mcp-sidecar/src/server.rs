@@ -54,7 +54,11 @@ impl TodoServer {
         match call.run(&self.db).await {
             Ok(result) => Ok(success(&result)),
             Err(CallError::Storage(e)) => {
-                tracing::error!(tool = name, error = %e, "tool failed on storage");
+                tracing::error!(
+                    tool = name,
+                    error = &e as &dyn std::error::Error,
+                    "tool failed on storage"
+                );
                 Ok(tool_error(
                     "the task store is unavailable right now; please try again",
                 ))

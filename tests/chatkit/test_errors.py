@@ -12,6 +12,8 @@ def assert_error(response, status: int, code: str) -> dict:
     assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
     assert body["error"]["code"] == code and body["error"]["message"], body
+    # Every error names its request, as the x-request-id header does.
+    assert body["error"].pop("request_id") == response.headers["x-request-id"], body
     return body
 
 

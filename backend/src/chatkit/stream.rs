@@ -106,7 +106,7 @@ fn respond(state: Arc<AppState>, user: AuthUser, turn: Turn, opening: Vec<Event>
         },
     });
     // The turn finishes (and is stored whole) even if the client goes away.
-    actix_web::rt::spawn(crate::telemetry::in_this_request(async move {
+    actix_web::rt::spawn(crate::telemetry::in_request(async move {
         if let Err(e) = turn.finish(&state, &user, &mut sink).await {
             tracing::warn!(error = %e, "ChatKit turn failed");
         }

@@ -10,13 +10,12 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use super::request::TranscribeParams;
-use crate::error::ApiError;
+use crate::error::{ApiError, Part};
 
 /// The model named when the URL's `model` query parameter names none.
 pub const DEFAULT_MODEL: &str = "whisper-1";
 /// The longest transcript passed on to the composer, in characters.
 pub const MAX_TEXT_CHARS: usize = 4000;
-const PART: &str = "the transcription service";
 
 /// Decoded audio with the file name and media type the endpoint is sent.
 #[derive(Debug)]
@@ -85,7 +84,7 @@ impl Transcriber {
     /// taken off the URL.
     pub fn new(url: &str, api_key: Option<&str>, timeout: Duration) -> Result<Self, ApiError> {
         let mut endpoint = reqwest::Url::parse(url)
-            .map_err(|e| ApiError::Internal(format!("transcription_url: {e}")))?;
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("transcription_url: {e}")))?;
         let mut model = DEFAULT_MODEL.to_string();
         let rest: Vec<(String, String)> = endpoint
             .query_pairs()
@@ -105,7 +104,7 @@ impl Transcriber {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .build()
-            .map_err(|e| ApiError::Internal(format!("transcription client: {e}")))?;
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("transcription client: {e}")))?;
         Ok(Self {
             client,
             endpoint,
@@ -134,7 +133,8 @@ impl Transcriber {
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key);
         }
-        let unavailable = |reason: String| ApiError::Unavailable { part: PART, reason };
+        let unavailable =
+            |reason: String| ApiError::unavailable(Part::Transcription, anyhow::anyhow!(reason));
         let response = request.send().await.map_err(|e| {
             tracing::warn!(error = %e, "transcription request failed");
             unavailable(if e.is_timeout() {

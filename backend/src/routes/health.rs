@@ -1,11 +1,13 @@
 //! `/healthz`: the process is up. `/readyz`: the database and the MCP
-//! sidecar answer; a 503 names the part that does not.
+//! sidecar answer; a 503 names the part that does not (`database`,
+//! `mcp_sidecar`), never its address: the reason is logged.
 
 use std::time::Duration;
 
 use actix_web::{HttpResponse, get, web};
 use serde_json::{Map, Value, json};
 
+use crate::error::Part;
 use crate::state::AppState;
 
 #[get("/healthz")]
@@ -22,24 +24,25 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     );
     let mut checks = Map::new();
     let mut failing = Vec::new();
-    let mut record = |name: &str, result: Result<(), String>| {
+    // The reason goes to the log; the body names the part and a fixed word.
+    let mut record = |part: Part, result: Result<(), String>| {
         let value = match result {
             Ok(()) => json!("ok"),
             Err(reason) => {
-                failing.push(Value::String(name.to_string()));
-                tracing::warn!(part = name, %reason, "not ready");
-                json!(reason)
+                failing.push(Value::String(part.name().into()));
+                tracing::warn!(part = part.name(), %reason, "not ready");
+                json!("unavailable")
             }
         };
-        checks.insert(name.into(), value);
+        checks.insert(part.name().into(), value);
     };
     record(
-        "database",
-        flatten(db.map(|r| r.map_err(|e| e.to_string()))),
+        Part::Database,
+        flatten(db.map(|r| r.map_err(|e| format!("{:#}", anyhow::Error::new(e))))),
     );
     record(
-        "mcp_sidecar",
-        flatten(mcp.map(|r| r.map_err(|e| e.to_string()))),
+        Part::McpSidecar,
+        flatten(mcp.map(|r| r.map_err(|e| format!("{:#}", anyhow::Error::new(e))))),
     );
     if failing.is_empty() {
         HttpResponse::Ok().json(json!({"status": "ready", "checks": checks}))

@@ -9,7 +9,7 @@ use todo_core::tools::StatusFilter;
 use crate::agent::{ToolCall, ToolInvoker};
 use crate::auth::authenticate;
 use crate::chat::NoSink;
-use crate::error::ApiError;
+use crate::error::{ApiError, Part};
 use crate::mcp::McpToolInvoker;
 use crate::state::AppState;
 
@@ -35,9 +35,6 @@ async fn list(
     match invoker.call(ToolCall::list(status)).await {
         Ok(Ok(result)) => Ok(HttpResponse::Ok().json(json!({ "tasks": result.to_json() }))),
         Ok(Err(message)) => Err(ApiError::BadRequest(message)),
-        Err(e) => Err(ApiError::Unavailable {
-            part: "the MCP sidecar",
-            reason: e.0,
-        }),
+        Err(e) => Err(ApiError::unavailable(Part::McpSidecar, e)),
     }
 }

@@ -156,7 +156,7 @@ pub fn tls_connector(target: &PgTarget) -> Result<MakeRustlsConnect, DbError> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| DbError::Connect(format!("TLS set-up failed: {e}")))?;
+        .map_err(|e| DbError::Connect(format!("TLS set-up failed: {e}").into()))?;
     let config = if target.config.get_ssl_mode() == SslMode::Require {
         let roots = match &target.root_cert {
             Some(path) => roots_from_file(path)?,
@@ -231,7 +231,7 @@ pub fn prepare_sqlite_path(path: &str) -> Result<(), DbError> {
         && !parent.as_os_str().is_empty()
     {
         std::fs::create_dir_all(parent).map_err(|e| {
-            DbError::Connect(format!("cannot create folder {}: {e}", parent.display()))
+            DbError::Connect(format!("cannot create folder {}: {e}", parent.display()).into())
         })?;
     }
     Ok(())

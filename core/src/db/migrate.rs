@@ -26,23 +26,25 @@ pub async fn run(db: &Database) -> Result<(), DbError> {
             let mut conn: AsyncPgConnection = deadpool::managed::Object::take(pooled);
             conn.batch_execute(&format!("SELECT pg_advisory_lock({PG_MIGRATION_LOCK})"))
                 .await
-                .map_err(|e| DbError::Migration(format!("cannot take the migration lock: {e}")))?;
+                .map_err(|e| {
+                    DbError::Migration(format!("cannot take the migration lock: {e}").into())
+                })?;
             let (mut conn, result) = tokio::task::spawn_blocking(move || {
                 let mut wrapped: AsyncConnectionWrapper<AsyncPgConnection> =
                     AsyncConnectionWrapper::from(conn);
                 let result = wrapped
                     .run_pending_migrations(POSTGRES)
                     .map(|_| ())
-                    .map_err(|e| e.to_string());
+                    .map_err(DbError::Migration);
                 (wrapped.into_inner(), result)
             })
             .await
-            .map_err(|e| DbError::Migration(format!("migration task failed: {e}")))?;
+            .map_err(|e| DbError::Migration(Box::new(e)))?;
             // Best effort: closing the connection releases the lock anyway.
             let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({PG_MIGRATION_LOCK})"))
                 .execute(&mut conn)
                 .await;
-            result.map_err(DbError::Migration)
+            result
         }
         Database::Sqlite(pool) => {
             let mut pooled = pool.get().await.map_err(DbError::from_pool)?;
@@ -57,7 +59,7 @@ pub async fn run(db: &Database) -> Result<(), DbError> {
                 })
             })
             .await
-            .map_err(|e| DbError::Migration(e.to_string()))
+            .map_err(|e| DbError::Migration(Box::new(e)))
         }
     }
 }

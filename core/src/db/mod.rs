@@ -33,16 +33,21 @@ pub type SqlitePool = Pool<SqliteConn>;
 /// How long a query waits for a free pooled connection before failing.
 const POOL_WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A cause of a [`DbError`], kept as its `source`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Each variant keeps its cause as `source` (log it as `&dyn Error`, or with
+/// anyhow's `{:#}`, to see the chain). Only `Url` carries its own message.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot connect to the database: {0}")]
-    Connect(String),
-    #[error("no database connection available: {0}")]
-    Pool(String),
-    #[error("database query failed: {0}")]
+    #[error("cannot connect to the database")]
+    Connect(#[source] BoxError),
+    #[error("no database connection available")]
+    Pool(#[source] BoxError),
+    #[error("database query failed")]
     Query(#[from] diesel::result::Error),
-    #[error("database migration failed: {0}")]
-    Migration(String),
+    #[error("database migration failed")]
+    Migration(#[source] BoxError),
     #[error("invalid DATABASE_URL: {0}")]
     Url(String),
     #[error("cannot encode a value for storage: {0}")]
@@ -54,9 +59,9 @@ impl DbError {
         use deadpool::managed::PoolError as P;
         use diesel_async::pooled_connection::PoolError as B;
         match e {
-            P::Backend(B::ConnectionError(e)) => DbError::Connect(e.to_string()),
+            P::Backend(B::ConnectionError(e)) => DbError::Connect(Box::new(e)),
             P::Backend(B::QueryError(e)) => DbError::Query(e),
-            other => DbError::Pool(other.to_string()),
+            other => DbError::Pool(Box::new(other)),
         }
     }
 
@@ -235,7 +240,7 @@ where
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(POOL_WAIT_TIMEOUT))
         .build()
-        .map_err(|e| DbError::Pool(e.to_string()))
+        .map_err(|e| DbError::Pool(Box::new(e)))
 }
 
 /// `limit` for a page query, kept to a sane range (at least 1, at most 500).

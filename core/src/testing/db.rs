@@ -124,7 +124,7 @@ async fn admin_execute(admin_url: &str, sql: String) -> Result<(), DbError> {
         .map_err(|_| DbError::Connect("the test database admin thread is gone".into()))?;
     rx.await
         .map_err(|_| DbError::Connect("the test database admin thread is gone".into()))?
-        .map_err(DbError::Connect)
+        .map_err(|e| DbError::Connect(e.into()))
 }
 
 /// A fresh migrated SQLite file in a temporary folder.
@@ -210,7 +210,7 @@ async fn create_template(admin_url: &str) -> Result<String, DbError> {
     let name = format!("todo_template_{:016x}", migrations_hash());
     let admin = admin_client(admin_url).await?;
     let sql_err = |what: &str, e: tokio_postgres::Error| {
-        DbError::Connect(format!("{what}: {}", connect::pg_error_text(&e)))
+        DbError::Connect(format!("{what}: {}", connect::pg_error_text(&e)).into())
     };
     admin
         .batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
@@ -294,7 +294,7 @@ async fn admin_client(admin_url: &str) -> Result<tokio_postgres::Client, DbError
         .config
         .connect(tls)
         .await
-        .map_err(|e| DbError::Connect(connect::pg_error_text(&e)))?;
+        .map_err(|e| DbError::Connect(Box::new(e)))?;
     tokio::spawn(async move {
         let _ = connection.await;
     });

@@ -102,7 +102,7 @@ impl ModelClient {
         round: usize,
     ) -> Result<ModelTurn, AgentError> {
         let chat = self.client.chat();
-        let call = chat.create_byot::<_, CompletionReply>(request);
+        let call = crate::telemetry::model_request(chat.create_byot::<_, CompletionReply>(request));
         let reply = match tokio::time::timeout(self.timeout, call).await {
             Err(_) => {
                 return Err(AgentError::Model(format!(
