@@ -42,6 +42,10 @@ pub const KEYS: &[&str] = &[
     "openai_model",
     "model_timeout_secs",
     "max_agent_steps",
+    "openai_stream",
+    "openai_history_chars",
+    "openai_max_completion_tokens",
+    "max_tool_calls_per_turn",
 ];
 
 /// Settings whose values must never be echoed (errors, logs, `Debug`).
@@ -79,6 +83,14 @@ pub struct Settings {
     pub openai_model: String,
     pub model_timeout_secs: u64,
     pub max_agent_steps: usize,
+    /// Ask the model server to stream its reply (`stream: true`).
+    pub openai_stream: bool,
+    /// Characters of past turns (messages, tool calls and results) replayed to the model.
+    pub openai_history_chars: usize,
+    /// `max_completion_tokens` of each model request.
+    pub openai_max_completion_tokens: u32,
+    /// Most tool calls the model may make for one user message.
+    pub max_tool_calls_per_turn: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +180,10 @@ impl Settings {
             openai_model: r.string("openai_model")?,
             model_timeout_secs: r.positive("model_timeout_secs")?,
             max_agent_steps: r.positive("max_agent_steps")?,
+            openai_stream: r.parse("openai_stream", "true or false")?,
+            openai_history_chars: r.positive("openai_history_chars")?,
+            openai_max_completion_tokens: r.positive("openai_max_completion_tokens")?,
+            max_tool_calls_per_turn: r.positive("max_tool_calls_per_turn")?,
         };
         settings.validate()?;
         Ok(settings)
@@ -276,6 +292,13 @@ impl fmt::Debug for Settings {
             .field("openai_model", &self.openai_model)
             .field("model_timeout_secs", &self.model_timeout_secs)
             .field("max_agent_steps", &self.max_agent_steps)
+            .field("openai_stream", &self.openai_stream)
+            .field("openai_history_chars", &self.openai_history_chars)
+            .field(
+                "openai_max_completion_tokens",
+                &self.openai_max_completion_tokens,
+            )
+            .field("max_tool_calls_per_turn", &self.max_tool_calls_per_turn)
             .finish()
     }
 }

@@ -112,7 +112,9 @@ CLAIMS = {
     "delete_task": re.compile(rf"\b{I_DID}\s+(?:\w+\s+)?(?:deleted|removed|cancelled|canceled)\b", re.I),
 }
 LIST_CLAIM = re.compile(
-    r"\bhere (?:are|is|'s)\b[^.]*\b(?:tasks?|list|to-?dos?)\b|\byou (?:have|currently have|don't have|do not have)\b[^.]*\btasks?\b"
+    r"\bhere (?:are|is|'s)\b[^.]*\b(?:tasks?|list|to-?dos?)\b"
+    r"|\byou (?:currently )?have (?:\d+|no|these|the following|only|one|two|three|four|five)\b[^.]*\btasks?\b"
+    r"|\byou (?:don't|do not) have any\b[^.]*\btasks?\b"
     r"|\byour (?:tasks?|list|to-?do list) (?:is|are|includes?|contains?)\b|\bthere (?:are|is) no\b[^.]*\btasks?\b",
     re.I,
 )
@@ -201,23 +203,38 @@ def summary(turns):
     }
 
 
+def table(label, turns):
+    s = summary(turns)
+    accuracy = 100.0 * s["right"] / max(s["turns"], 1)
+    print("\n| run | turns | right tool calls | unbacked claims | errors | p50 turn | p95 turn |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| {label or 'run'} | {s['turns']} | {s['right']} ({accuracy:.0f}%) | {s['unbacked']} | {s['errors']} | {s['p50_s']:.1f} s | {s['p95_s']:.1f} s |")
+    return s
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
     parser.add_argument("--out")
     parser.add_argument("--label", default="")
     parser.add_argument("--only", nargs="*", help="conversation names to play")
+    parser.add_argument("--rescore", action="store_true", help="BASE is a results file: judge its replies again")
     args = parser.parse_args()
+    if args.rescore:
+        with open(args.base) as f:
+            saved = json.load(f)
+        turns = saved["turns"]
+        for turn in turns:
+            if turn["status"] == 200:
+                turn["unbacked"] = unbacked_claims(turn["reply"], turn["calls"])
+        table(args.label or saved.get("label", ""), turns)
+        return
     secret = os.environ.get("BETTER_AUTH_SECRET")
     if not secret:
         sys.exit("eval: BETTER_AUTH_SECRET is not set")
     audience = os.environ.get("AUTH_AUDIENCE", "todo-api")
     turns = run(args.base.rstrip("/"), secret, audience, args.only)
-    s = summary(turns)
-    accuracy = 100.0 * s["right"] / max(s["turns"], 1)
-    print(f"\n| {args.label or 'run'} | turns | right tool calls | unbacked claims | errors | p50 turn | p95 turn |")
-    print("|---|---|---|---|---|---|---|")
-    print(f"| | {s['turns']} | {s['right']} ({accuracy:.0f}%) | {s['unbacked']} | {s['errors']} | {s['p50_s']:.1f} s | {s['p95_s']:.1f} s |")
+    s = table(args.label, turns)
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"label": args.label, "summary": s, "turns": turns}, f, indent=1)

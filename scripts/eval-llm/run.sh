@@ -7,9 +7,10 @@
 #
 # env: LLM_CACHE   where the model and the server's venv live (default ~/.cache/todo-llm)
 #      LLM_MODEL   a GGUF file to use instead of fetching the default one
-#      LLM_THREADS threads for the model server (default: all cores)
+#      LLM_THREADS threads for the model server (default: all cores); LLM_NICE its niceness (default 10)
 #      EVAL_LABEL  a name for this run in the table; EVAL_OUT the JSON details
 #      EVAL_ONLY   conversation names to play (space separated)
+#      EVAL_BIN    a folder with prebuilt todo-backend and todo-mcp (skips the build)
 #      OPENAI_BASE_URL  use an already running OpenAI-compatible server instead (then set OPENAI_MODEL)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,9 +19,11 @@ work=target/eval-llm
 mkdir -p "$work"
 
 pids=()
+bin=
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [ -z "$bin" ] || rm -rf "$bin"
 }
 trap cleanup EXIT INT TERM
 
@@ -44,18 +47,22 @@ if [ -z "${OPENAI_BASE_URL:-}" ]; then
   llm_port=$(free_port)
   echo "eval-llm: serving $(basename "$model") on 127.0.0.1:$llm_port (nice, ${LLM_THREADS:-$(nproc)} threads)…"
   TPL="$here/fenced_json_template.jinja" THREADS="${LLM_THREADS:-$(nproc)}" \
-    nice -n 10 "$cache/venv/bin/python" "$here/serve.py" "$model" "$llm_port" >"$work/model-server.log" 2>&1 &
+    nice -n "${LLM_NICE:-10}" "$cache/venv/bin/python" "$here/serve.py" "$model" "$llm_port" >"$work/model-server.log" 2>&1 &
   pids+=($!)
   wait_for "http://127.0.0.1:$llm_port/health" 600 "the model server" "${pids[-1]}"
   export OPENAI_BASE_URL="http://127.0.0.1:$llm_port/v1" OPENAI_MODEL="${OPENAI_MODEL:-local}"
 fi
 
-echo "eval-llm: building the backend and the MCP sidecar…"
-cargo build --quiet --bins
-# A copy, so that builds during the run do not swap the binaries under it.
+# A copy of the binaries, so that builds during the run do not swap them under it.
 bin="$work/bin-$$"
 mkdir -p "$bin"
-cp target/debug/todo-backend target/debug/todo-mcp "$bin/"
+if [ -n "${EVAL_BIN:-}" ]; then
+  cp "$EVAL_BIN/todo-backend" "$EVAL_BIN/todo-mcp" "$bin/"
+else
+  echo "eval-llm: building the backend and the MCP sidecar…"
+  cargo build --quiet --bins
+  cp target/debug/todo-backend target/debug/todo-mcp "$bin/"
+fi
 
 port=$(free_port)
 db="$work/eval-$(date +%s).db"

@@ -16,6 +16,9 @@ use serde_json::Value;
 pub struct HistoryMessage {
     pub role: HistoryRole,
     pub content: String,
+    /// The tool calls an assistant message made (empty for user messages and
+    /// for replies without calls), replayed so a model sees how it acted.
+    pub tool_calls: Vec<ToolCallRecord>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +60,16 @@ pub trait ToolInvoker: Send {
         name: &str,
         arguments: serde_json::Map<String, Value>,
     ) -> impl Future<Output = Result<ToolOutcome, ToolsUnavailable>> + Send;
+
+    /// A piece of the reply text as the model produces it, for a streaming
+    /// client. The whole reply is still returned by `respond`.
+    fn text_delta(&mut self, _delta: &str) {}
+
+    /// The authenticated user, e.g. for the model request's hashed `user`
+    /// field. None when unknown.
+    fn user_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// One tool call made during a turn, as reported in the chat response's `tool_calls`.

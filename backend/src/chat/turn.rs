@@ -117,6 +117,11 @@ pub async fn answer(
                 HistoryRole::User
             },
             content: m.content.clone(),
+            tool_calls: m
+                .tool_calls
+                .as_deref()
+                .and_then(|calls| serde_json::from_str(calls).ok())
+                .unwrap_or_default(),
         })
         .collect();
     let specs = match &state.agent {

@@ -47,6 +47,10 @@ impl<'a> McpToolInvoker<'a> {
 }
 
 impl ToolInvoker for McpToolInvoker<'_> {
+    fn user_id(&self) -> Option<&str> {
+        Some(self.user_id)
+    }
+
     async fn call(
         &mut self,
         name: &str,

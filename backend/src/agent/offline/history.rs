@@ -67,6 +67,7 @@ mod tests {
         HistoryMessage {
             role,
             content: content.to_string(),
+            tool_calls: Vec::new(),
         }
     }
 
