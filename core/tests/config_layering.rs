@@ -39,6 +39,8 @@ fn every_setting_is_read_from_its_environment_variable() {
         "auth_jwks_algorithms" => "EdDSA",
         "llm_provider" => "offline",
         "mcp_http_addr" => "0.0.0.0:9999",
+        "openai_stream" => "false",
+        "openai_max_completion_tokens" | "max_tool_calls_per_turn" => "7",
         k if k.ends_with("_secs")
             || k.ends_with("_limit")
             || k.ends_with("_chars")
