@@ -9,6 +9,7 @@ unbacked claims: a reply saying a task was added, completed, renamed, deleted
 or listed without a successful call of that tool in the same turn. Standard
 library only.
 """
+
 import argparse
 import base64
 import hashlib
@@ -16,7 +17,6 @@ import hmac
 import json
 import os
 import re
-import statistics
 import sys
 import time
 import urllib.error
@@ -106,9 +106,17 @@ def judge_calls(expect, calls, tasks):
 
 I_DID = r"(?:i(?:'ve| have)?|it(?:'s| has)? been|has been|have been|was|were|is now|are now)"
 CLAIMS = {
-    "add_task": re.compile(rf"\b{I_DID}\s+(?:\w+\s+)?(?:added|created|put|saved)\b|\badded\b[^.]*\bto (?:your|the) (?:list|tasks|todo)", re.I),
-    "complete_task": re.compile(rf"\b{I_DID}\s+(?:\w+\s+)?(?:marked|completed|checked off|ticked off|finished)\b|\bmarked\b[^.]*\bas (?:done|complete|completed|finished)\b|\bis now (?:done|complete|completed)\b", re.I),
-    "update_task": re.compile(rf"\b{I_DID}\s+(?:\w+\s+)?(?:renamed|updated|changed|modified)\b|\brenamed\b[^.]*\bto\b", re.I),
+    "add_task": re.compile(
+        rf"\b{I_DID}\s+(?:\w+\s+)?(?:added|created|put|saved)\b|\badded\b[^.]*\bto (?:your|the) (?:list|tasks|todo)",
+        re.I,
+    ),
+    "complete_task": re.compile(
+        rf"\b{I_DID}\s+(?:\w+\s+)?(?:marked|completed|checked off|ticked off|finished)\b|\bmarked\b[^.]*\bas (?:done|complete|completed|finished)\b|\bis now (?:done|complete|completed)\b",
+        re.I,
+    ),
+    "update_task": re.compile(
+        rf"\b{I_DID}\s+(?:\w+\s+)?(?:renamed|updated|changed|modified)\b|\brenamed\b[^.]*\bto\b", re.I
+    ),
     "delete_task": re.compile(rf"\b{I_DID}\s+(?:\w+\s+)?(?:deleted|removed|cancelled|canceled)\b", re.I),
 }
 LIST_CLAIM = re.compile(
@@ -119,7 +127,9 @@ LIST_CLAIM = re.compile(
     re.I,
 )
 LIST_ITEM = re.compile(r"^\s*(?:\d+[.):]|[-*\u2022]|#\d+|task \d+[:.)])\s+\S", re.I | re.M)
-NEGATION = re.compile(r"\b(?:not|never|no|couldn't|could not|can't|cannot|unable|didn't|did not|nothing|wasn't|won't|isn't)\b|n't\b", re.I)
+NEGATION = re.compile(
+    r"\b(?:not|never|no|couldn't|could not|can't|cannot|unable|didn't|did not|nothing|wasn't|won't|isn't)\b|n't\b", re.I
+)
 INLINE_ITEMS = re.compile(r"(?:^|\s)1[.)]\s+\S.*\s2[.)]\s+\S", re.S)
 SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 
@@ -176,17 +186,31 @@ def run(base, secret, audience, only=None):
                 reply, calls = answer["response"], answer.get("tool_calls", [])
             right = status == 200 and judge_calls(expect, calls, tasks)
             claims = unbacked_claims(reply, calls) if status == 200 else []
-            shown = ", ".join(
-                f"{c['name']}({json.dumps(c.get('arguments'), separators=(',', ':'))}){'!' if c.get('is_error') else ''}"
-                for c in calls
-            ) or "-"
+            shown = (
+                ", ".join(
+                    f"{c['name']}({json.dumps(c.get('arguments'), separators=(',', ':'))}){'!' if c.get('is_error') else ''}"
+                    for c in calls
+                )
+                or "-"
+            )
             mark = "ok " if right else "BAD"
             flag = f"  UNBACKED {claims}" if claims else ""
-            print(f"[{mark}] {seconds:6.1f}s  {message!r}\n        calls: {shown}\n        reply: {reply[:160]!r}{flag}", flush=True)
-            turns.append({
-                "conversation": name, "message": message, "status": status, "seconds": round(seconds, 2),
-                "calls": calls, "reply": reply, "right": right, "unbacked": claims,
-            })
+            print(
+                f"[{mark}] {seconds:6.1f}s  {message!r}\n        calls: {shown}\n        reply: {reply[:160]!r}{flag}",
+                flush=True,
+            )
+            turns.append(
+                {
+                    "conversation": name,
+                    "message": message,
+                    "status": status,
+                    "seconds": round(seconds, 2),
+                    "calls": calls,
+                    "reply": reply,
+                    "right": right,
+                    "unbacked": claims,
+                }
+            )
     return turns
 
 
@@ -208,7 +232,9 @@ def table(label, turns):
     accuracy = 100.0 * s["right"] / max(s["turns"], 1)
     print("\n| run | turns | right tool calls | unbacked claims | errors | p50 turn | p95 turn |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| {label or 'run'} | {s['turns']} | {s['right']} ({accuracy:.0f}%) | {s['unbacked']} | {s['errors']} | {s['p50_s']:.1f} s | {s['p95_s']:.1f} s |")
+    print(
+        f"| {label or 'run'} | {s['turns']} | {s['right']} ({accuracy:.0f}%) | {s['unbacked']} | {s['errors']} | {s['p50_s']:.1f} s | {s['p95_s']:.1f} s |"
+    )
     return s
 
 
