@@ -129,6 +129,7 @@ fn settings(base_url: String) -> OpenAiSettings {
         history_chars: 6000,
         max_completion_tokens: 256,
         max_tool_calls: 8,
+        offline_fallback: false,
     }
 }
 
@@ -1022,4 +1023,31 @@ async fn a_lookup_in_the_forced_round_earns_a_second_one() {
     assert!(requests[2].body.get("tool_choice").is_none());
     assert_eq!(requests[3].body["tool_choice"], "required");
     assert_eq!(invoker.streamed(), answer);
+}
+
+#[tokio::test]
+async fn with_the_fallback_the_offline_agent_carries_out_the_command() {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::text("Sure, I can help with that."),
+        Reply::text("What would you like the task to be called?"),
+    ])
+    .await;
+    let mut invoker = RecordingInvoker::answering(vec![ok(
+        json!({"task_id": 4, "status": "created", "title": "Renew my passport"}),
+    )]);
+    let agent = OpenAiAgent::new(OpenAiSettings {
+        offline_fallback: true,
+        ..settings(model.base_url())
+    });
+
+    let answer = agent
+        .respond("Add renew my passport", &[], &tools(), &mut invoker)
+        .await
+        .unwrap();
+
+    assert_eq!(invoker.names(), ["add_task"]);
+    assert_eq!(invoker.calls[0].1["title"], "Renew my passport");
+    assert!(answer.contains("Renew my passport"), "{answer}");
+    assert_eq!(invoker.streamed(), answer);
+    assert_eq!(model.requests().len(), 2);
 }

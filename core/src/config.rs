@@ -46,6 +46,7 @@ pub const KEYS: &[&str] = &[
     "openai_history_chars",
     "openai_max_completion_tokens",
     "max_tool_calls_per_turn",
+    "openai_offline_fallback",
 ];
 
 /// Settings whose values must never be echoed (errors, logs, `Debug`).
@@ -91,6 +92,8 @@ pub struct Settings {
     pub openai_max_completion_tokens: u32,
     /// Most tool calls the model may make for one user message.
     pub max_tool_calls_per_turn: usize,
+    /// Let the offline agent carry out a plain command the model would not.
+    pub openai_offline_fallback: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +187,7 @@ impl Settings {
             openai_history_chars: r.positive("openai_history_chars")?,
             openai_max_completion_tokens: r.positive("openai_max_completion_tokens")?,
             max_tool_calls_per_turn: r.positive("max_tool_calls_per_turn")?,
+            openai_offline_fallback: r.parse("openai_offline_fallback", "true or false")?,
         };
         settings.validate()?;
         Ok(settings)
@@ -299,6 +303,7 @@ impl fmt::Debug for Settings {
                 &self.openai_max_completion_tokens,
             )
             .field("max_tool_calls_per_turn", &self.max_tool_calls_per_turn)
+            .field("openai_offline_fallback", &self.openai_offline_fallback)
             .finish()
     }
 }

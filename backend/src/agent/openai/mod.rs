@@ -77,6 +77,10 @@ pub struct OpenAiSettings {
     pub max_completion_tokens: u32,
     /// Most tool calls per user message.
     pub max_tool_calls: usize,
+    /// When the model will not act on a plain command even after the
+    /// corrective round, let the offline agent carry it out instead of only
+    /// saying that nothing was changed.
+    pub offline_fallback: bool,
 }
 
 impl OpenAiSettings {
@@ -91,6 +95,7 @@ impl OpenAiSettings {
             history_chars: settings.openai_history_chars,
             max_completion_tokens: settings.openai_max_completion_tokens,
             max_tool_calls: settings.max_tool_calls_per_turn,
+            offline_fallback: settings.openai_offline_fallback,
         }
     }
 }
@@ -108,6 +113,7 @@ impl fmt::Debug for OpenAiSettings {
             .field("history_chars", &self.history_chars)
             .field("max_completion_tokens", &self.max_completion_tokens)
             .field("max_tool_calls", &self.max_tool_calls)
+            .field("offline_fallback", &self.offline_fallback)
             .finish()
     }
 }
@@ -121,6 +127,7 @@ pub struct OpenAiAgent {
     history_chars: usize,
     max_completion_tokens: u32,
     max_tool_calls: usize,
+    offline_fallback: bool,
 }
 
 impl fmt::Debug for OpenAiAgent {
@@ -149,6 +156,7 @@ impl OpenAiAgent {
             history_chars: settings.history_chars,
             max_completion_tokens: settings.max_completion_tokens.max(1),
             max_tool_calls: settings.max_tool_calls.max(1),
+            offline_fallback: settings.offline_fallback,
         }
     }
 
@@ -246,6 +254,14 @@ impl OpenAiAgent {
                     continue;
                 }
                 let changed = made.iter().any(|(name, ok)| *ok && name != "list_tasks");
+                if self.offline_fallback && pending.is_some() && !changed {
+                    tracing::info!("the offline agent carries out the command the model did not");
+                    let reply = super::offline::OfflineAgent::new()
+                        .respond(message, history, invoker)
+                        .await?;
+                    invoker.text_delta(&reply);
+                    return Ok(reply);
+                }
                 let reply = if changed {
                     PARTLY_DONE_REPLY
                 } else {
