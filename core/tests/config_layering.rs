@@ -40,7 +40,7 @@ fn every_setting_is_read_from_its_environment_variable() {
         "llm_provider" => "offline",
         "mcp_http_addr" => "0.0.0.0:9999",
         "openai_stream" => "false",
-        "openai_offline_fallback" => "true",
+        "openai_offline_fallback" => "false",
         "openai_max_completion_tokens" | "max_tool_calls_per_turn" => "7",
         k if k.ends_with("_secs")
             || k.ends_with("_limit")
