@@ -83,6 +83,11 @@ async fn an_urdu_turn_goes_through_the_model_path_unchanged() {
         model: "test-model".into(),
         timeout: Duration::from_secs(10),
         max_steps: 5,
+        stream: true,
+        history_chars: 6000,
+        max_completion_tokens: 256,
+        max_tool_calls: 8,
+        offline_fallback: false,
     });
     let mut invoker = AddingInvoker::default();
 

@@ -93,6 +93,19 @@ pub struct Settings {
     /// `input.transcribe`; unset: dictation is refused as unsupported.
     #[serde(default, deserialize_with = "optional_text")]
     pub transcription_url: Option<String>,
+    /// Ask the model server to stream its reply (`stream: true`).
+    pub openai_stream: bool,
+    /// Characters of past turns (messages, tool calls and results) replayed to the model.
+    #[serde(deserialize_with = "positive")]
+    pub openai_history_chars: usize,
+    /// `max_completion_tokens` of each model request.
+    #[serde(deserialize_with = "positive")]
+    pub openai_max_completion_tokens: u32,
+    /// Most tool calls the model may make for one user message.
+    #[serde(deserialize_with = "positive")]
+    pub max_tool_calls_per_turn: usize,
+    /// Let the offline agent carry out a plain command the model would not.
+    pub openai_offline_fallback: bool,
 }
 
 /// A URL that may carry credentials (`postgres://user:password@…`). `Debug`
@@ -349,7 +362,7 @@ mod tests {
     fn keys_come_from_the_struct() {
         let keys = Settings::keys();
         assert!(keys.contains(&"database_url") && keys.contains(&"max_agent_steps"));
-        assert_eq!(keys.len(), 23, "{keys:?}");
+        assert_eq!(keys.len(), 28, "{keys:?}");
     }
 
     #[test]

@@ -43,6 +43,9 @@ fn every_setting_is_read_from_its_environment_variable() {
         "auth_jwks_url" | "mcp_url" | "openai_base_url" => "http://127.0.0.1:1/x",
         "auth_jwks_algorithms" => "EdDSA",
         "llm_provider" => "offline",
+        "openai_stream" => "false",
+        "openai_offline_fallback" => "false",
+        "openai_max_completion_tokens" | "max_tool_calls_per_turn" => "7",
         k if k.ends_with("_secs")
             || k.ends_with("_limit")
             || k.ends_with("_chars")

@@ -19,6 +19,8 @@ pub use todo_core::tools::{ToolCall, ToolCallRecord, ToolName, ToolOutcome, Tool
 pub struct HistoryMessage {
     pub role: Role,
     pub content: String,
+    /// The tool calls an assistant message made (empty for user messages and
+    /// for replies without calls), replayed so a model sees how it acted.
     pub tool_calls: Vec<ToolCallRecord>,
     pub follow_up: Option<FollowUp>,
 }
@@ -73,6 +75,16 @@ pub trait ToolInvoker: Send {
         &mut self,
         call: ToolCall,
     ) -> impl Future<Output = Result<ToolOutcome, ToolsUnavailable>> + Send;
+
+    /// A piece of the reply text as the model produces it, for a streaming
+    /// client. The whole reply is still returned by `respond`.
+    fn text_delta(&mut self, _delta: &str) {}
+
+    /// The authenticated user, e.g. for the model request's hashed `user`
+    /// field. None when unknown.
+    fn user_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

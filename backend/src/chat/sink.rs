@@ -15,6 +15,9 @@ pub trait TurnSink: Send {
     /// A tool call is about to run.
     fn tool_started(&mut self, _tool: ToolName) {}
 
+    /// A piece of the reply as the model writes it.
+    fn text_delta(&mut self, _delta: &str) {}
+
     /// The reply is stored; `retitled` is the conversation when this turn
     /// gave it its title.
     fn finished(&mut self, _reply: &Message, _retitled: Option<&Conversation>) {}

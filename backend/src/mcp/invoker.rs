@@ -26,6 +26,14 @@ impl<'a> McpToolInvoker<'a> {
 }
 
 impl ToolInvoker for McpToolInvoker<'_> {
+    fn user_id(&self) -> Option<&str> {
+        Some(&self.user.user_id)
+    }
+
+    fn text_delta(&mut self, delta: &str) {
+        self.sink.text_delta(delta);
+    }
+
     async fn call(&mut self, call: ToolCall) -> Result<ToolOutcome, ToolsUnavailable> {
         self.sink.tool_started(call.name());
         let outcome = self

@@ -6,6 +6,11 @@
 //! API does (roles, `tool` messages answering the `tool_calls` ids before
 //! them), and an invalid one gets a 400 without using up a reply.
 //!
+//! A request with `"stream": true` gets the reply as server-sent chunks, like
+//! the real API: text word by word, each after the configured per-token delay
+//! ([`ScriptedOpenAi::set_token_delay`]), so a test can see deltas arrive
+//! before the reply is complete.
+//!
 //! The server runs on its own thread and runtime, so it keeps answering while
 //! the test blocks (e.g. waiting on a child process). Dropping it stops it.
 //!
@@ -21,16 +26,18 @@
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -184,6 +191,10 @@ struct Script {
     replies: VecDeque<Reply>,
     requests: Vec<RecordedRequest>,
     answered: usize,
+    /// Wait before each streamed token.
+    token_delay: Duration,
+    /// When the first text token of each streamed reply was sent.
+    first_tokens: Vec<Instant>,
 }
 
 type Shared = Arc<Mutex<Script>>;
@@ -231,6 +242,11 @@ impl ScriptedOpenAi {
                         }
                     };
                     let _ = ready_tx.send(listener.local_addr().map_err(|e| e.to_string()));
+                    // Each streamed token leaves at once, as from a real model server
+                    // (without this, Nagle's algorithm holds small writes back).
+                    let listener = listener.tap_io(|tcp| {
+                        let _ = tcp.set_nodelay(true);
+                    });
                     // Not graceful: a reply still sleeping must not hold up the stop.
                     tokio::select! {
                         result = axum::serve(listener, app) => {
@@ -278,6 +294,16 @@ impl ScriptedOpenAi {
     pub fn remaining(&self) -> usize {
         lock(&self.shared).replies.len()
     }
+
+    /// How long a streamed reply waits before each token (default none).
+    pub fn set_token_delay(&self, delay: Duration) {
+        lock(&self.shared).token_delay = delay;
+    }
+
+    /// When the first text token of each streamed reply left the server, in order.
+    pub fn first_tokens(&self) -> Vec<Instant> {
+        lock(&self.shared).first_tokens.clone()
+    }
 }
 
 impl Drop for ScriptedOpenAi {
@@ -318,7 +344,7 @@ async fn chat_completions(
         }
     };
     let validity = validate(&body);
-    let (reply, number) = {
+    let (reply, number, token_delay) = {
         let mut script = lock(&shared);
         script.requests.push(RecordedRequest {
             body: body.clone(),
@@ -328,7 +354,11 @@ async fn chat_completions(
             return api_error(400, &problem);
         }
         script.answered += 1;
-        (script.replies.pop_front(), script.answered)
+        (
+            script.replies.pop_front(),
+            script.answered,
+            script.token_delay,
+        )
     };
     let Some(reply) = reply else {
         return api_error(
@@ -340,6 +370,9 @@ async fn chat_completions(
         tokio::time::sleep(reply.delay).await;
     }
     let model = body["model"].as_str().unwrap_or(SCRIPTED_MODEL);
+    if body["stream"] == true && !matches!(reply.kind, ReplyKind::Status { .. }) {
+        return streamed(number, model, reply.kind, token_delay, shared.clone());
+    }
     match reply.kind {
         ReplyKind::Text(text) => completion(
             number,
@@ -373,6 +406,96 @@ async fn chat_completions(
         )
             .into_response(),
     }
+}
+
+/// The reply as server-sent `chat.completion.chunk`s, then `[DONE]`.
+fn streamed(
+    number: usize,
+    model: &str,
+    kind: ReplyKind,
+    token_delay: Duration,
+    shared: Shared,
+) -> Response {
+    let chunk = |delta: Value, finish: Option<&str>| {
+        let chunk = json!({
+            "id": format!("chatcmpl-scripted-{number}"),
+            "object": "chat.completion.chunk",
+            "created": now(),
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]
+        });
+        format!("data: {chunk}\n\n")
+    };
+    // (event, is a text token)
+    let mut events = vec![(
+        chunk(json!({"role": "assistant", "content": ""}), None),
+        false,
+    )];
+    let finish = match kind {
+        ReplyKind::Text(text) => {
+            for token in text.split_inclusive(' ') {
+                events.push((chunk(json!({"content": token}), None), true));
+            }
+            "stop"
+        }
+        ReplyKind::ToolCalls(calls) => {
+            for (index, (name, arguments)) in calls.into_iter().enumerate() {
+                events.push((
+                    chunk(
+                        json!({"tool_calls": [{"index": index, "id": format!("call_{number}_{index}"),
+                            "type": "function", "function": {"name": name, "arguments": ""}}]}),
+                        None,
+                    ),
+                    false,
+                ));
+                // Arguments arrive in pieces, as they do from real servers.
+                let cut = arguments
+                    .char_indices()
+                    .nth(arguments.chars().count() / 2)
+                    .map_or(arguments.len(), |(at, _)| at);
+                for piece in [&arguments[..cut], &arguments[cut..]] {
+                    events.push((
+                        chunk(
+                            json!({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}),
+                            None,
+                        ),
+                        false,
+                    ));
+                }
+            }
+            "tool_calls"
+        }
+        ReplyKind::Status { .. } => unreachable!("statuses are not streamed"),
+    };
+    events.push((chunk(json!({}), Some(finish)), false));
+    events.push(("data: [DONE]\n\n".to_string(), false));
+    let stream = futures_util::stream::unfold(
+        (events.into_iter(), false),
+        move |(mut events, mut first_sent)| {
+            let shared = shared.clone();
+            async move {
+                let (event, token) = events.next()?;
+                if token {
+                    if !token_delay.is_zero() {
+                        tokio::time::sleep(token_delay).await;
+                    }
+                    if !first_sent {
+                        first_sent = true;
+                        lock(&shared).first_tokens.push(Instant::now());
+                    }
+                }
+                Some((
+                    Ok::<_, Infallible>(Bytes::from(event)),
+                    (events, first_sent),
+                ))
+            }
+        },
+    );
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(Body::from_stream(stream))
+        .expect("a streamed response")
 }
 
 fn completion(number: usize, model: &str, message: Value, finish_reason: &str) -> Response {
@@ -412,8 +535,8 @@ fn now() -> u64 {
 
 /// The checks the real API makes that a client can get wrong.
 fn validate(body: &Value) -> Result<(), String> {
-    if body["stream"] == true {
-        return Err("this server does not stream; send \"stream\": false".into());
+    if !body["stream"].is_null() && !body["stream"].is_boolean() {
+        return Err("'stream' must be a boolean".into());
     }
     if body["model"].as_str().is_none_or(str::is_empty) {
         return Err("'model' is required".into());

@@ -10,7 +10,9 @@ use async_openai::types::chat::CreateChatCompletionRequest;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use secrecy::SecretString;
 
-use super::wire::{CompletionReply, ModelTurn};
+use futures_util::StreamExt;
+
+use super::wire::{CompletionChunk, CompletionReply, ModelTurn, StreamedTurn};
 use crate::agent::AgentError;
 
 /// OpenAI's own endpoint, used when no base URL is configured.
@@ -114,6 +116,46 @@ impl ModelClient {
             Ok(Ok(reply)) => reply,
         };
         reply.into_turn(round).map_err(AgentError::Model)
+    }
+
+    /// One streamed model round (`stream: true` must be set in `request`):
+    /// `on_text` gets each piece of reply text as it arrives. The whole round,
+    /// stream included, is bounded by the configured timeout.
+    pub async fn complete_streaming(
+        &self,
+        request: &CreateChatCompletionRequest,
+        round: usize,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<ModelTurn, AgentError> {
+        let chat = self.client.chat();
+        let streamed = async {
+            let mut stream = chat
+                .create_stream_byot::<_, CompletionChunk>(request)
+                .await?;
+            let mut turn = StreamedTurn::default();
+            while let Some(chunk) = stream.next().await {
+                if let Some(text) = turn.push(chunk?) {
+                    on_text(&text);
+                }
+            }
+            Ok::<_, OpenAIError>(turn)
+        };
+        // Err(None): timed out; Err(Some(e)): the server failed.
+        let timed = async {
+            match tokio::time::timeout(self.timeout, streamed).await {
+                Ok(Ok(turn)) => Ok(turn),
+                Ok(Err(error)) => Err(Some(error)),
+                Err(_) => Err(None),
+            }
+        };
+        match crate::telemetry::model_request(timed).await {
+            Err(None) => Err(AgentError::Model(format!(
+                "no answer from the model server at {} within {:?}",
+                self.base_url, self.timeout
+            ))),
+            Err(Some(error)) => Err(AgentError::Model(self.describe(&error))),
+            Ok(turn) => Ok(turn.finish(round)),
+        }
     }
 
     fn describe(&self, error: &OpenAIError) -> String {

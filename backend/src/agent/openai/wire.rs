@@ -13,30 +13,32 @@ use async_openai::types::chat::{
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::agent::{HistoryMessage, Role, ToolSpec};
+use crate::agent::{HistoryMessage, ToolSpec};
 
-/// The system prompt, the conversation so far, then the new user message.
+/// The argument no model may set: the backend decides whose tasks a call touches.
+pub const USER_ID: &str = "user_id";
+
+/// The system prompt, the conversation so far (with its tool calls, within
+/// `history_chars`), then the new user message.
 pub fn initial_messages(
     system_prompt: &str,
     history: &[HistoryMessage],
+    history_chars: usize,
     message: &str,
 ) -> Vec<ChatCompletionRequestMessage> {
-    let mut messages = Vec::with_capacity(history.len() + 2);
-    messages.push(ChatCompletionRequestSystemMessage::from(system_prompt).into());
-    for past in history {
-        messages.push(match past.role {
-            Role::User => ChatCompletionRequestUserMessage::from(past.content.as_str()).into(),
-            Role::Assistant => {
-                ChatCompletionRequestAssistantMessage::from(past.content.as_str()).into()
-            }
-        });
-    }
+    let mut messages = vec![ChatCompletionRequestSystemMessage::from(system_prompt).into()];
+    messages.extend(super::history::replay(history, history_chars));
     messages.push(ChatCompletionRequestUserMessage::from(message).into());
     messages
 }
 
-/// Function tools for the request (their schemas hold no `user_id`: see
-/// [`ToolSpec::from_mcp`]).
+/// A short instruction added in the middle of a turn (a correction).
+pub fn system_note(text: &str) -> ChatCompletionRequestMessage {
+    ChatCompletionRequestSystemMessage::from(text).into()
+}
+
+/// Function tools for the request. `user_id` is removed from the schemas
+/// again here so that no model is ever invited to choose a user.
 pub fn function_tools(tools: &[ToolSpec]) -> Vec<ChatCompletionTools> {
     tools
         .iter()
@@ -45,7 +47,7 @@ pub fn function_tools(tools: &[ToolSpec]) -> Vec<ChatCompletionTools> {
                 function: FunctionObject {
                     name: tool.name.clone(),
                     description: Some(tool.description.clone()),
-                    parameters: Some(object_schema(&tool.parameters)),
+                    parameters: Some(without_user_id(&tool.parameters)),
                     strict: None,
                 },
             })
@@ -53,12 +55,18 @@ pub fn function_tools(tools: &[ToolSpec]) -> Vec<ChatCompletionTools> {
         .collect()
 }
 
-/// The schema as given, or an empty object schema when it is not an object.
-fn object_schema(schema: &Value) -> Value {
-    match schema {
-        Value::Object(_) => schema.clone(),
-        _ => json!({"type": "object", "properties": {}}),
+fn without_user_id(schema: &Value) -> Value {
+    let Value::Object(schema) = schema else {
+        return json!({"type": "object", "properties": {}});
+    };
+    let mut schema = schema.clone();
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        properties.remove(USER_ID);
     }
+    if let Some(Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|name| name != USER_ID);
+    }
+    Value::Object(schema)
 }
 
 /// What the model answered in one round.
@@ -161,6 +169,150 @@ impl CompletionReply {
     }
 }
 
+/// One server-sent chunk of a streamed completion; read as leniently as a whole reply.
+#[derive(Debug, Deserialize)]
+pub struct CompletionChunk {
+    #[serde(default)]
+    choices: Vec<ChunkChoice>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    delta: Option<ChunkDelta>,
+    /// A few servers send the whole message in the last chunk instead.
+    #[serde(default)]
+    message: Option<ChunkDelta>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ChunkDelta {
+    #[serde(default)]
+    content: Value,
+    #[serde(default)]
+    refusal: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<ChunkToolCall>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkToolCall {
+    #[serde(default)]
+    index: Option<usize>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    function: Option<ChunkFunction>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChunkFunction {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    arguments: Value,
+}
+
+/// Assembles a [`ModelTurn`] from the chunks of a streamed completion.
+#[derive(Debug, Default)]
+pub struct StreamedTurn {
+    text: String,
+    refusal: String,
+    calls: Vec<PartialCall>,
+}
+
+#[derive(Debug, Default)]
+struct PartialCall {
+    id: Option<String>,
+    name: String,
+    arguments: String,
+    /// Arguments some servers send as an object in one piece.
+    object: Option<Value>,
+}
+
+impl StreamedTurn {
+    /// Takes in one chunk; returns the new reply text it carried, if any.
+    pub fn push(&mut self, chunk: CompletionChunk) -> Option<String> {
+        let choice = chunk.choices.into_iter().next()?;
+        let delta = choice.delta.or(choice.message)?;
+        let text = match &delta.content {
+            Value::String(text) => text.clone(),
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(|part| part.get("text").and_then(Value::as_str))
+                .collect(),
+            _ => String::new(),
+        };
+        if let Some(refusal) = delta.refusal {
+            self.refusal.push_str(&refusal);
+        }
+        for call in delta.tool_calls.unwrap_or_default() {
+            let index = match call.index {
+                Some(index) => index,
+                // Without an index, a new id starts a new call.
+                None if call.id.as_ref().is_some_and(|id| {
+                    self.calls
+                        .last()
+                        .is_none_or(|last| last.id.as_ref() != Some(id))
+                }) =>
+                {
+                    self.calls.len()
+                }
+                None => self.calls.len().saturating_sub(1),
+            };
+            while self.calls.len() <= index {
+                self.calls.push(PartialCall::default());
+            }
+            let partial = &mut self.calls[index];
+            if let Some(id) = call.id.filter(|id| !id.is_empty()) {
+                partial.id = Some(id);
+            }
+            if let Some(function) = call.function {
+                if let Some(name) = function.name {
+                    partial.name.push_str(&name);
+                }
+                match function.arguments {
+                    Value::String(piece) => partial.arguments.push_str(&piece),
+                    Value::Null => {}
+                    other => partial.object = Some(other),
+                }
+            }
+        }
+        if text.is_empty() {
+            return None;
+        }
+        self.text.push_str(&text);
+        Some(text)
+    }
+
+    /// The whole turn; `round` makes up ids the server left out.
+    pub fn finish(self, round: usize) -> ModelTurn {
+        let text = self.text.trim();
+        let text = if text.is_empty() {
+            let refusal = self.refusal.trim();
+            (!refusal.is_empty()).then(|| refusal.to_string())
+        } else {
+            Some(text.to_string())
+        };
+        let calls = self
+            .calls
+            .into_iter()
+            .enumerate()
+            .map(|(index, call)| {
+                let raw = call.object.unwrap_or(Value::String(call.arguments));
+                let (raw_arguments, arguments) = parse_arguments(&raw);
+                ToolCall {
+                    id: call.id.unwrap_or_else(|| format!("call_{round}_{index}")),
+                    name: call.name,
+                    raw_arguments,
+                    arguments,
+                }
+            })
+            .collect();
+        ModelTurn { text, calls }
+    }
+}
+
 /// Content is a string, or (some servers) an array of text parts.
 fn text_of(content: &Value) -> Option<String> {
     let text = match content {
@@ -250,10 +402,44 @@ mod tests {
     }
 
     #[test]
-    fn schemas_are_always_objects() {
-        assert_eq!(object_schema(&json!(null))["type"], "object");
-        let schema = json!({"type": "object", "properties": {"title": {"type": "string"}}});
-        assert_eq!(object_schema(&schema), schema);
+    fn user_id_is_removed_from_schemas() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"user_id": {"type": "string"}, "title": {"type": "string"}},
+            "required": ["user_id", "title"]
+        });
+        let cleaned = without_user_id(&schema);
+        assert!(cleaned["properties"].get("user_id").is_none());
+        assert_eq!(cleaned["required"], json!(["title"]));
+        assert_eq!(without_user_id(&json!(null))["type"], "object");
+    }
+
+    #[test]
+    fn streamed_chunks_are_assembled() {
+        let chunks = [
+            json!({"choices": [{"delta": {"role": "assistant", "content": "Hel"}}]}),
+            json!({"choices": [{"delta": {"content": "lo"}}]}),
+            json!({"choices": [{"delta": {"tool_calls": [{"index": 0, "id": "c1", "type": "function",
+                "function": {"name": "add_task", "arguments": "{\"ti"}}]}}]}),
+            json!({"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "tle\": \"A\"}"}}]}}]}),
+            json!({"choices": [{"delta": {"tool_calls": [{"index": 1,
+                "function": {"name": "list_tasks", "arguments": {"status": "all"}}}]}}]}),
+            json!({"choices": [{"delta": {}, "finish_reason": "tool_calls"}]}),
+            json!({"choices": []}),
+        ];
+        let mut turn = StreamedTurn::default();
+        let deltas: Vec<String> = chunks
+            .into_iter()
+            .filter_map(|chunk| turn.push(serde_json::from_value(chunk).unwrap()))
+            .collect();
+        assert_eq!(deltas, ["Hel", "lo"]);
+        let turn = turn.finish(3);
+        assert_eq!(turn.text.as_deref(), Some("Hello"));
+        assert_eq!(turn.calls.len(), 2);
+        assert_eq!(turn.calls[0].id, "c1");
+        assert_eq!(turn.calls[0].arguments.as_ref().unwrap()["title"], "A");
+        assert_eq!(turn.calls[1].id, "call_3_1");
+        assert_eq!(turn.calls[1].arguments.as_ref().unwrap()["status"], "all");
     }
 
     #[test]
