@@ -39,12 +39,36 @@ class Handler(BaseHTTPRequestHandler):
             body = completion(
                 {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
             )
+        if request.get("stream"):
+            self.stream(body)
+            return
         data = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def stream(self, body: dict) -> None:
+        """The same answer as server-sent chunks, as servers do for `stream: true`."""
+        choice = body["choices"][0]
+        message = dict(choice["message"])
+        if message.get("tool_calls"):
+            message["tool_calls"] = [dict(c, index=i) for i, c in enumerate(message["tool_calls"])]
+        chunks = [
+            {"index": 0, "delta": {k: v for k, v in message.items() if v is not None},
+             "finish_reason": None},
+            {"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]},
+        ]
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        for delta in chunks:
+            chunk = {"id": body["id"], "object": "chat.completion.chunk", "created": 0,
+                     "model": body["model"], "choices": [delta]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
 
     def log_message(self, *args):
         pass
