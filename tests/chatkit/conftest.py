@@ -21,7 +21,6 @@ from urllib.parse import urlsplit, urlunsplit
 import jwt
 import pytest
 import requests
-
 from conformance import validate_event
 from scripted_model import ScriptedModel
 
@@ -70,7 +69,7 @@ class Server:
         self.log_path = workdir / f"backend-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         if self.env["DATABASE_URL"].startswith("postgres"):
             subprocess.run(
                 [str(BACKEND), "migrate"], env=self.env, check=True, timeout=TIMEOUT,
@@ -123,7 +122,7 @@ class Server:
                 pids.append(int(entry.name))
         return pids
 
-    def client(self, user_id: str | None = None) -> "ChatKit":
+    def client(self, user_id: str | None = None) -> ChatKit:
         return ChatKit(self, user_id or f"user-{uuid.uuid4().hex[:12]}")
 
 

@@ -9,7 +9,6 @@ import time
 
 import pytest
 import requests
-
 from conformance import ITEM_PAGE, check
 
 TURN_TAIL = [
