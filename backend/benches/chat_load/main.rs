@@ -25,7 +25,7 @@ use chat::ChatTarget;
 use db::BenchDb;
 use procs::Proc;
 use sidecar::SidecarSetup;
-use stats::{Memory, Summary, child_named, ms};
+use stats::{Memory, Summary, child_named, cpu_time, ms};
 
 const AUDIENCE: &str = "todo-api";
 
@@ -200,8 +200,14 @@ async fn chat_section(
     };
     memory("idle");
     let mut samples = Vec::new();
+    let cpu = || {
+        let mcp = child_named(server.pid(), "todo-mcp").and_then(cpu_time);
+        (cpu_time(server.pid()), mcp)
+    };
     for &users in &settings.levels {
+        let before = cpu();
         let result = chat::run_level(target.clone(), users, users, settings.turns).await;
+        let after = cpu();
         let done = result.latencies.len();
         let rate = done as f64 / result.elapsed.as_secs_f64();
         let mcp = child_named(server.pid(), "todo-mcp").and_then(Memory::of);
@@ -216,6 +222,19 @@ async fn chat_section(
             result.errors,
             Memory::show(Memory::of(server.pid())),
             Memory::show(mcp)
+        );
+        // CPU per turn of each process over the level (10 ms resolution,
+        // so meaningful over hundreds of turns).
+        let per_turn = |b: Option<Duration>, a: Option<Duration>| match (b, a) {
+            (Some(b), Some(a)) if done > 0 => {
+                format!("{:.3} ms", (a - b).as_secs_f64() * 1e3 / done as f64)
+            }
+            _ => "-".into(),
+        };
+        println!(
+            "      CPU per turn: backend {}, todo-mcp {}",
+            per_turn(before.0, after.0),
+            per_turn(before.1, after.1)
         );
         samples.extend(result.samples);
     }

@@ -70,6 +70,16 @@ impl Memory {
     }
 }
 
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat`
+/// (fields 14 and 15, in clock ticks of 1/100 s: Linux's `USER_HZ`).
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After "PID (COMM)" the fields are numbered from 3 (STATE).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// The first child of `parent` whose command name is `name` (from `/proc/*/stat`).
 pub fn child_named(parent: u32, name: &str) -> Option<u32> {
     let entries = std::fs::read_dir("/proc").ok()?;
