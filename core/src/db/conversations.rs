@@ -234,28 +234,24 @@ pub async fn add_message(
                 ))
         };
     }
+    macro_rules! insert {
+        ($pool:expr, $source:expr) => {{
+            let mut conn = $pool.get().await.map_err(DbError::from_pool)?;
+            $source
+                .insert_into(messages::table)
+                .into_columns(columns)
+                .returning(Message::as_returning())
+                .get_result(&mut *conn)
+                .await
+                .map_err(DbError::from)
+        }};
+    }
     match db {
-        Database::Postgres(pool) => {
-            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
-            source!("(clock_timestamp() AT TIME ZONE 'UTC')::timestamp")
-                .for_update()
-                .insert_into(messages::table)
-                .into_columns(columns)
-                .returning(Message::as_returning())
-                .get_result(&mut *conn)
-                .await
-                .map_err(DbError::from)
-        }
-        Database::Sqlite(pool) => {
-            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
-            source!("strftime('%Y-%m-%d %H:%M:%f', 'now')")
-                .insert_into(messages::table)
-                .into_columns(columns)
-                .returning(Message::as_returning())
-                .get_result(&mut *conn)
-                .await
-                .map_err(DbError::from)
-        }
+        Database::Postgres(pool) => insert!(
+            pool,
+            source!("(clock_timestamp() AT TIME ZONE 'UTC')::timestamp").for_update()
+        ),
+        Database::Sqlite(pool) => insert!(pool, source!("strftime('%Y-%m-%d %H:%M:%f', 'now')")),
     }
 }
 

@@ -41,7 +41,7 @@ pub struct Message {
     pub role: Role,
     pub content: String,
     /// The tool calls an assistant message made (stored as JSON text).
-    #[diesel(deserialize_as = StoredToolCalls)]
+    #[diesel(deserialize_as = StoredJson<Vec<ToolCallRecord>>)]
     pub tool_calls: Vec<ToolCallRecord>,
     pub created_at: NaiveDateTime,
     #[diesel(deserialize_as = StoredJson<FollowUp>)]
@@ -79,35 +79,18 @@ where
     }
 }
 
+/// `tool_calls`: NULL when a message made none.
+impl TryFrom<StoredJson<Vec<ToolCallRecord>>> for Vec<ToolCallRecord> {
+    type Error = serde_json::Error;
+    fn try_from(stored: StoredJson<Vec<ToolCallRecord>>) -> Result<Self, Self::Error> {
+        Option::try_from(stored).map(Option::unwrap_or_default)
+    }
+}
+
 impl<T: serde::de::DeserializeOwned> TryFrom<StoredJson<T>> for Option<T> {
     type Error = serde_json::Error;
     fn try_from(stored: StoredJson<T>) -> Result<Self, Self::Error> {
         stored.0.as_deref().map(serde_json::from_str).transpose()
-    }
-}
-
-/// The `tool_calls` column: NULL or a JSON array of records.
-#[derive(Debug)]
-pub struct StoredToolCalls(Option<String>);
-
-impl<DB> diesel::deserialize::Queryable<Nullable<Text>, DB> for StoredToolCalls
-where
-    DB: diesel::backend::Backend,
-    String: diesel::deserialize::FromSql<Text, DB>,
-{
-    type Row = Option<String>;
-    fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
-        Ok(Self(row))
-    }
-}
-
-impl TryFrom<StoredToolCalls> for Vec<ToolCallRecord> {
-    type Error = serde_json::Error;
-    fn try_from(stored: StoredToolCalls) -> Result<Self, Self::Error> {
-        match stored.0.as_deref() {
-            None | Some("") => Ok(Vec::new()),
-            Some(text) => serde_json::from_str(text),
-        }
     }
 }
 
