@@ -67,6 +67,15 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many turns of one user (per minute, or at once): retry later.
+    #[error("{what}")]
+    RateLimited {
+        retry_after: std::time::Duration,
+        what: &'static str,
+    },
+    /// A per-user quota is used up; the message says what to do.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// A part the turn needs is down (the MCP sidecar, the model): retry later.
     #[error("{} is unavailable", .part.name())]
     Unavailable {
@@ -97,6 +106,8 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::QuotaExceeded(_) => "quota_exceeded",
             ApiError::Unavailable { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -122,6 +133,8 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::QuotaExceeded(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -148,6 +161,11 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::RateLimited { retry_after, .. } = self {
+            // Whole seconds, rounded up.
+            let secs = retry_after.as_millis().div_ceil(1000).max(1);
+            response.insert_header(("Retry-After", secs.to_string()));
         }
         response.json(json!({"error": {
             "code": self.code(),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chat;
 pub mod chatkit;
 pub mod error;
+pub mod limits;
 pub mod mcp;
 pub mod routes;
 pub mod startup;

@@ -10,6 +10,7 @@ use todo_core::db::Database;
 use tokio::sync::OnceCell;
 
 use crate::agent::{Agent, ToolSpec};
+use crate::limits::TurnLimits;
 use crate::mcp::{McpClient, McpError, McpTarget};
 
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub verifier: JwtVerifier,
     pub mcp: McpClient,
     pub agent: Agent,
+    /// Per-user turn rate and concurrency.
+    pub limits: TurnLimits,
     /// The tools as models see them, listed once from the sidecar.
     tool_specs: OnceCell<Vec<ToolSpec>>,
 }
@@ -27,7 +30,9 @@ impl AppState {
         let target = mcp_target(&settings)?;
         let mcp = McpClient::new(target, Duration::from_secs(settings.tool_timeout_secs));
         let agent = Agent::from_settings(&settings);
+        let limits = TurnLimits::new(&settings);
         Ok(Self {
+            limits,
             settings,
             db,
             verifier,
@@ -66,6 +71,11 @@ fn mcp_target(settings: &Settings) -> anyhow::Result<McpTarget> {
             settings.database_url.expose_secret().to_owned(),
         ),
         ("AUTH_AUDIENCE".to_string(), settings.auth_audience.clone()),
+        // The tool server enforces the task quota, so it must know it.
+        (
+            "MAX_TASKS_PER_USER".to_string(),
+            settings.max_tasks_per_user.to_string(),
+        ),
     ];
     let optional = [
         (

@@ -136,6 +136,7 @@ fn settings(base_url: String) -> OpenAiSettings {
         max_completion_tokens: 256,
         max_tool_calls: 8,
         offline_fallback: false,
+        list_max_tasks: 50,
     }
 }
 

@@ -88,6 +88,7 @@ async fn an_urdu_turn_goes_through_the_model_path_unchanged() {
         max_completion_tokens: 256,
         max_tool_calls: 8,
         offline_fallback: false,
+        list_max_tasks: 50,
     });
     let mut invoker = AddingInvoker::default();
 

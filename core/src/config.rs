@@ -106,6 +106,23 @@ pub struct Settings {
     pub max_tool_calls_per_turn: usize,
     /// Let the offline agent carry out a plain command the model would not.
     pub openai_offline_fallback: bool,
+
+    // Per-user limits (docs/operations.md lists them); 0 lifts a limit.
+    // Rates and concurrency are counted per replica, in memory.
+    /// Chat turns one user may start per minute (429 with `Retry-After` beyond).
+    pub turns_per_minute: u32,
+    /// Turns of one user running at once (429 beyond).
+    pub concurrent_turns_per_user: usize,
+    /// Tasks one user may keep; enforced by the tool server.
+    pub max_tasks_per_user: i64,
+    /// Conversations one user may keep.
+    pub max_conversations_per_user: i64,
+    /// Messages (the user's and the replies) in one conversation.
+    pub max_messages_per_conversation: i64,
+    /// Characters of past turns (text and tool results) an agent is given.
+    pub history_max_chars: usize,
+    /// Tasks a list reply shows, the model is shown and a stored tool result keeps.
+    pub list_max_tasks: usize,
 }
 
 /// A URL that may carry credentials (`postgres://user:password@…`). `Debug`
@@ -362,7 +379,7 @@ mod tests {
     fn keys_come_from_the_struct() {
         let keys = Settings::keys();
         assert!(keys.contains(&"database_url") && keys.contains(&"max_agent_steps"));
-        assert_eq!(keys.len(), 28, "{keys:?}");
+        assert_eq!(keys.len(), 35, "{keys:?}");
     }
 
     #[test]

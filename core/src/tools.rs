@@ -275,6 +275,23 @@ impl ToolResult {
         .unwrap_or(Value::Null)
     }
 
+    /// What a language model is shown: [`Self::to_json`], except that a list
+    /// longer than `max` tasks (0: no limit) shows its first `max` and says
+    /// how many more there are.
+    pub fn to_json_within(&self, max: usize) -> Value {
+        match self {
+            ToolResult::Listed(items) if max > 0 && items.len() > max => {
+                let more = items.len() - max;
+                serde_json::json!({
+                    "tasks": &items[..max],
+                    "more": more,
+                    "note": format!("{more} more tasks are not shown; tell the user how many more there are."),
+                })
+            }
+            other => other.to_json(),
+        }
+    }
+
     /// MCP structured content: the contract's object, or `{"tasks": [...]}`.
     pub fn to_structured(&self) -> Value {
         match self {
@@ -329,6 +346,10 @@ pub enum ToolError {
     NotFound(i64),
     #[error("the task store failed; nothing was changed")]
     Storage,
+    #[error(
+        "You already have {0} tasks, the most one account can keep; delete some before adding more."
+    )]
+    TooManyTasks(i64),
 }
 
 /// A call's outcome as the caller sees it: the result, or the tool's refusal

@@ -46,6 +46,8 @@ fn every_setting_is_read_from_its_environment_variable() {
         "openai_stream" => "false",
         "openai_offline_fallback" => "false",
         "openai_max_completion_tokens" | "max_tool_calls_per_turn" => "7",
+        k if k.starts_with("max_") || k.ends_with("_per_user") || k.ends_with("_tasks") => "7",
+        "turns_per_minute" => "7",
         k if k.ends_with("_secs")
             || k.ends_with("_limit")
             || k.ends_with("_chars")

@@ -70,7 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let verifier = JwtVerifier::from_settings(&settings)?;
-    let server = TodoServer::new(db, verifier);
+    let server = TodoServer::new(db, verifier).with_max_tasks_per_user(settings.max_tasks_per_user);
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
 

@@ -20,11 +20,23 @@ use crate::tools::{Call, CallError, TOOLS};
 pub struct TodoServer {
     db: Database,
     verifier: JwtVerifier,
+    /// Tasks one user may keep (0: no limit).
+    max_tasks_per_user: i64,
 }
 
 impl TodoServer {
     pub fn new(db: Database, verifier: JwtVerifier) -> Self {
-        Self { db, verifier }
+        Self {
+            db,
+            verifier,
+            max_tasks_per_user: 0,
+        }
+    }
+
+    /// Refuses `add_task` for a user who already has `max` tasks (0: no limit).
+    pub fn with_max_tasks_per_user(mut self, max: i64) -> Self {
+        self.max_tasks_per_user = max;
+        self
     }
 
     pub fn database(&self) -> &Database {
@@ -51,7 +63,7 @@ impl TodoServer {
         if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, &call.user_id).await {
             return Ok(tool_error(&message));
         }
-        match call.run(&self.db).await {
+        match call.run(&self.db, self.max_tasks_per_user).await {
             Ok(result) => Ok(success(&result)),
             Err(CallError::Storage(e)) => {
                 tracing::error!(

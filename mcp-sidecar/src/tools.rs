@@ -178,8 +178,9 @@ impl Call {
         Ok(Some(Call { user_id, call }))
     }
 
-    /// Runs the call for its (already authorized) user.
-    pub async fn run(self, db: &Database) -> Result<ToolResult, CallError> {
+    /// Runs the call for its (already authorized) user, who may keep at
+    /// most `max_tasks` tasks (0: no limit).
+    pub async fn run(self, db: &Database, max_tasks: i64) -> Result<ToolResult, CallError> {
         let user_id = self.user_id.as_str();
         let changed = |task: Task, status| {
             ToolResult::Changed(TaskChange {
@@ -193,7 +194,13 @@ impl Call {
                 let title = validation::title(&a.title).map_err(ToolError::Invalid)?;
                 let description = optional(a.description.as_deref(), validation::description)?
                     .filter(|d| !d.is_empty());
-                let task = tasks::add(db, user_id, &title, description.as_deref()).await?;
+                let task = if max_tasks > 0 {
+                    tasks::add_within(db, user_id, &title, description.as_deref(), max_tasks)
+                        .await?
+                        .ok_or(ToolError::TooManyTasks(max_tasks))?
+                } else {
+                    tasks::add(db, user_id, &title, description.as_deref()).await?
+                };
                 changed(task, ChangeStatus::Created)
             }
             ToolCall::ListTasks(a) => {

@@ -95,6 +95,12 @@ schema = {
       "persistence": obj({"size": quantity, "storageClass": s()}),
       "resources": resources,
     }),
+    "limits": obj({k: i(minimum=0) for k in [
+        "turnsPerMinute", "concurrentTurnsPerUser", "maxTasksPerUser", "maxConversationsPerUser",
+        "maxMessagesPerConversation", "historyMaxChars", "listMaxTasks"]},
+        ["turnsPerMinute", "concurrentTurnsPerUser", "maxTasksPerUser", "maxConversationsPerUser",
+         "maxMessagesPerConversation", "historyMaxChars", "listMaxTasks"],
+        desc="Per-user limits (docs/operations.md); 0 lifts one."),
     "tests": obj({"enabled": b()}),
     "localModel": obj({
       "enabled": b("Run an Ollama server with one model beside the app and point the backend at it."),

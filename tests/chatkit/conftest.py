@@ -64,6 +64,9 @@ class Server:
             "LLM_PROVIDER": "offline",
             "MCP_COMMAND": str(wrapper),
             "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+            # The suites send turns faster than a person; the limits have their own tests.
+            "TURNS_PER_MINUTE": "0",
+            "CONCURRENT_TURNS_PER_USER": "0",
             **extra_env,
         }
         self.log_path = workdir / f"backend-{self.port}.log"

@@ -15,6 +15,17 @@ pub struct Proc {
     name: &'static str,
 }
 
+/// The per-user limits (0 lifts each).
+const LIFTED_LIMITS: &[&str] = &[
+    "TURNS_PER_MINUTE",
+    "CONCURRENT_TURNS_PER_USER",
+    "MAX_TASKS_PER_USER",
+    "MAX_CONVERSATIONS_PER_USER",
+    "MAX_MESSAGES_PER_CONVERSATION",
+    "HISTORY_MAX_CHARS",
+    "LIST_MAX_TASKS",
+];
+
 impl Proc {
     /// Starts `program args` on a free port (`$PORT` and `port_arg` get it),
     /// logging to `log`, and waits until `GET ready_path` answers 200.
@@ -32,6 +43,8 @@ impl Proc {
             .args(args(port))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .env("PORT", port.to_string())
+            // Figures of the service itself: every per-user limit lifted.
+            .envs(LIFTED_LIMITS.iter().map(|k| (k, "0")))
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)

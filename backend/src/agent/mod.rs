@@ -25,6 +25,31 @@ pub struct HistoryMessage {
     pub follow_up: Option<FollowUp>,
 }
 
+impl HistoryMessage {
+    /// About how many characters the message and its tool calls take.
+    pub fn approx_chars(&self) -> usize {
+        let task = |title: &str, description: Option<&str>| {
+            40 + title.len() + description.map_or(0, str::len)
+        };
+        let calls: usize = self
+            .tool_calls
+            .iter()
+            .map(|r| match &r.outcome {
+                Ok(result) => match result.change() {
+                    Some(change) => task(&change.title, None),
+                    None => result
+                        .tasks()
+                        .iter()
+                        .map(|t| task(&t.title, t.description.as_deref()))
+                        .sum(),
+                },
+                Err(message) => 40 + message.len(),
+            })
+            .sum();
+        self.content.len() + calls
+    }
+}
+
 impl From<Message> for HistoryMessage {
     fn from(m: Message) -> Self {
         Self {
@@ -112,7 +137,9 @@ impl Agent {
         if use_openai {
             Agent::OpenAi(Box::new(openai::OpenAiAgent::from_settings(settings)))
         } else {
-            Agent::Offline(offline::OfflineAgent::new())
+            Agent::Offline(
+                offline::OfflineAgent::new().with_list_max_tasks(settings.list_max_tasks),
+            )
         }
     }
 
@@ -132,11 +159,83 @@ impl Agent {
     ) -> Result<Reply, AgentError> {
         match self {
             Agent::Offline(agent) => agent.respond(message, history, invoker).await,
-            Agent::OpenAi(agent) => agent
-                .respond(message, history, tools, invoker)
-                .await
-                .map(Reply::from),
+            Agent::OpenAi(agent) => {
+                let offline =
+                    offline::OfflineAgent::new().with_list_max_tasks(agent.list_max_tasks());
+                // Bulk deletion asks first whoever answers; the questions and
+                // their answers are the offline agent's.
+                if offline::OfflineAgent::answers_first(message, history) {
+                    return offline.respond(message, history, invoker).await;
+                }
+                let mut guarded = OneDeletion::new(invoker);
+                let text = agent.respond(message, history, tools, &mut guarded).await?;
+                if guarded.held.is_empty() {
+                    return Ok(text.into());
+                }
+                let held = std::mem::take(&mut guarded.held);
+                tracing::info!(
+                    held = held.len(),
+                    "the model's further deletions wait for a yes"
+                );
+                let deleted = guarded.deleted.take();
+                let reply = offline
+                    .confirm_deletes(message, history, deleted.as_ref(), &held, guarded.inner)
+                    .await?;
+                guarded.inner.text_delta(&reply.text);
+                Ok(reply)
+            }
         }
+    }
+}
+
+/// Lets a model delete one task per turn. Further `delete_task` calls are
+/// not run: the model is told they wait for the user's confirmation, its
+/// own words from then on are dropped, and the turn's reply asks instead.
+struct OneDeletion<'a, T> {
+    inner: &'a mut T,
+    /// The one deletion this turn made.
+    deleted: Option<todo_core::tools::TaskChange>,
+    held: Vec<i64>,
+}
+
+impl<'a, T: ToolInvoker> OneDeletion<'a, T> {
+    fn new(inner: &'a mut T) -> Self {
+        Self {
+            inner,
+            deleted: None,
+            held: Vec::new(),
+        }
+    }
+}
+
+/// What the model is told of a deletion held back.
+pub const DELETION_HELD: &str = "Not deleted yet: deleting more than one task needs the user's \
+     confirmation, which will be asked for. Do not say it was deleted.";
+
+impl<T: ToolInvoker> ToolInvoker for OneDeletion<'_, T> {
+    async fn call(&mut self, call: ToolCall) -> Result<ToolOutcome, ToolsUnavailable> {
+        if let ToolCall::DeleteTask(args) = &call {
+            if self.deleted.is_some() {
+                if !self.held.contains(&args.task_id) {
+                    self.held.push(args.task_id);
+                }
+                return Ok(Err(DELETION_HELD.to_string()));
+            }
+            let outcome = self.inner.call(call).await?;
+            self.deleted = outcome.as_ref().ok().and_then(ToolResult::change).cloned();
+            return Ok(outcome);
+        }
+        self.inner.call(call).await
+    }
+
+    fn text_delta(&mut self, delta: &str) {
+        if self.held.is_empty() {
+            self.inner.text_delta(delta);
+        }
+    }
+
+    fn user_id(&self) -> Option<&str> {
+        self.inner.user_id()
     }
 }
 

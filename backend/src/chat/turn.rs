@@ -17,6 +17,7 @@ use super::TurnSink;
 use crate::agent::{HistoryMessage, ToolCallRecord};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::limits::TurnPermit;
 use crate::mcp::McpToolInvoker;
 use crate::state::AppState;
 
@@ -28,6 +29,8 @@ pub struct TurnOutcome {
 
 /// A turn whose user message is stored, ready for the agent.
 pub struct Turn {
+    /// One of the user's running-turn slots, held until the turn ends.
+    _permit: TurnPermit,
     pub conversation: Conversation,
     /// Whether this turn created the conversation.
     pub created: bool,
@@ -86,7 +89,9 @@ pub async fn begin(
     raw_message: &str,
 ) -> Result<Turn, ApiError> {
     let text = validate_message(state, raw_message)?;
+    let permit = state.limits.admit(&user.user_id)?;
     let db = &state.db;
+    let limits = &state.settings;
     let (conversation, history, created) = match conversation_id {
         Some(id) => {
             let (conversation, history) =
@@ -95,39 +100,85 @@ pub async fn begin(
                     .ok_or(ApiError::NotFound("conversation"))?;
             (conversation, history, false)
         }
-        None => (
-            conversations::create(db, &user.user_id, None).await?,
-            Vec::new(),
-            true,
-        ),
+        None => (new_conversation(state, user).await?, Vec::new(), true),
     };
-    let stored = conversations::add_message(
-        db,
-        &user.user_id,
-        conversation.id,
-        NewTurnMessage::user(&text),
-    )
-    .await;
+    let message = NewTurnMessage::user(&text);
+    let max = limits.max_messages_per_conversation;
+    let stored = if max > 0 {
+        // Room for this message and its reply.
+        conversations::add_message_within(db, &user.user_id, conversation.id, message, max - 1)
+            .await
+    } else {
+        conversations::add_message(db, &user.user_id, conversation.id, message).await
+    };
     let user_message = match stored {
         Ok(message) => message,
         Err(e) => {
             if created {
                 forget_conversation(state, user, &conversation).await;
             }
-            // Deleted since it was read: as if it never was.
-            return Err(if e.is_not_found() {
-                ApiError::NotFound("conversation")
-            } else {
-                e.into()
-            });
+            if !e.is_not_found() {
+                return Err(e.into());
+            }
+            // Full, or deleted since it was read (then as if it never was).
+            return Err(
+                match conversations::get(db, &user.user_id, conversation.id).await? {
+                    Some(_) if max > 0 => conversation_full(max),
+                    _ => ApiError::NotFound("conversation"),
+                },
+            );
         }
     };
     Ok(Turn {
+        _permit: permit,
         conversation,
         created,
         user_message,
-        history: history.into_iter().map(HistoryMessage::from).collect(),
+        history: history_within(history, limits.history_max_chars),
     })
+}
+
+async fn new_conversation(state: &AppState, user: &AuthUser) -> Result<Conversation, ApiError> {
+    let max = state.settings.max_conversations_per_user;
+    if max == 0 {
+        return Ok(conversations::create(&state.db, &user.user_id, None).await?);
+    }
+    conversations::create_within(&state.db, &user.user_id, None, max)
+        .await?
+        .ok_or_else(|| {
+            ApiError::QuotaExceeded(format!(
+                "You already have {max} conversations, the most one account can keep; \
+                 delete some to start a new one."
+            ))
+        })
+}
+
+fn conversation_full(max: i64) -> ApiError {
+    ApiError::QuotaExceeded(format!(
+        "This conversation has reached {max} messages, the most one can hold; \
+         please start a new conversation."
+    ))
+}
+
+/// The newest past messages whose text and tool calls fit in `max_chars`
+/// (0: all), oldest first. The newest is always kept: it holds what the
+/// last reply left open, and stored list results are capped already.
+fn history_within(history: Vec<todo_core::db::Message>, max_chars: usize) -> Vec<HistoryMessage> {
+    let mut kept: Vec<HistoryMessage> = history.into_iter().map(HistoryMessage::from).collect();
+    if max_chars == 0 || kept.is_empty() {
+        return kept;
+    }
+    let mut total = 0usize;
+    let mut first = kept.len() - 1;
+    for (i, message) in kept.iter().enumerate().rev() {
+        total += message.approx_chars();
+        if total > max_chars && i < kept.len() - 1 {
+            break;
+        }
+        first = i;
+    }
+    kept.drain(..first);
+    kept
 }
 
 /// Answers a stored user message again (ChatKit's retry): what came after
@@ -138,6 +189,7 @@ pub async fn retry(
     conversation: Conversation,
     user_message: Message,
 ) -> Result<Turn, ApiError> {
+    let permit = state.limits.admit(&user.user_id)?;
     let db = &state.db;
     conversations::delete_messages_after(db, &user.user_id, conversation.id, user_message.id)
         .await?;
@@ -151,10 +203,11 @@ pub async fn retry(
     .ok_or(ApiError::NotFound("thread"))?;
     history.retain(|m| m.id < user_message.id);
     Ok(Turn {
+        _permit: permit,
         conversation,
         created: false,
         user_message,
-        history: history.into_iter().map(HistoryMessage::from).collect(),
+        history: history_within(history, state.settings.history_max_chars),
     })
 }
 
@@ -207,7 +260,7 @@ impl Turn {
             NewTurnMessage {
                 role: Role::Assistant,
                 content: &reply.text,
-                tool_calls: &tool_calls,
+                tool_calls: &stored_records(&tool_calls, state.settings.list_max_tasks),
                 follow_up: reply.follow_up.as_ref(),
             },
         )
@@ -246,6 +299,30 @@ impl Turn {
             tracing::error!(error = %e, conversation = self.conversation.id, "could not undo a failed turn");
         }
     }
+}
+
+/// The records as stored: list results keep their first `max` tasks (0: all),
+/// so one turn cannot store (and replay to every later turn) thousands.
+fn stored_records(
+    records: &[ToolCallRecord],
+    max: usize,
+) -> std::borrow::Cow<'_, [ToolCallRecord]> {
+    use todo_core::tools::ToolResult;
+    let long = |r: &ToolCallRecord| matches!(&r.outcome, Ok(ToolResult::Listed(items)) if items.len() > max);
+    if max == 0 || !records.iter().any(long) {
+        return records.into();
+    }
+    records
+        .iter()
+        .map(|r| match &r.outcome {
+            Ok(ToolResult::Listed(items)) if items.len() > max => ToolCallRecord {
+                call: r.call.clone(),
+                outcome: Ok(ToolResult::Listed(items[..max].to_vec())),
+            },
+            _ => r.clone(),
+        })
+        .collect::<Vec<_>>()
+        .into()
 }
 
 async fn forget_conversation(state: &AppState, user: &AuthUser, conversation: &Conversation) {

@@ -71,6 +71,9 @@ impl TestApp {
             ),
             ("RUST_LOG".to_string(), "warn".to_string()),
             ("TOOL_TIMEOUT_SECS".to_string(), "10".to_string()),
+            // Suites send turns faster than a person; `limits.rs` tests the limits.
+            ("TURNS_PER_MINUTE".to_string(), "0".to_string()),
+            ("CONCURRENT_TURNS_PER_USER".to_string(), "0".to_string()),
         ];
         for (k, v) in extra_env {
             env.retain(|(key, _)| key != k);

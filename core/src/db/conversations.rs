@@ -19,6 +19,28 @@ struct NewConversation<'a> {
     updated_at: chrono::NaiveDateTime,
 }
 
+/// Like [`create`], unless the user already has `max` conversations
+/// (`Ok(None)`). Two statements: this runs once per conversation, not per
+/// turn. Concurrent creations by one user may each pass the count.
+pub async fn create_within(
+    db: &Database,
+    user_id: &str,
+    title: Option<&str>,
+    max: i64,
+) -> Result<Option<Conversation>, DbError> {
+    let held: i64 = with_conn!(db, |conn| {
+        conversations::table
+            .filter(conversations::user_id.eq(user_id))
+            .count()
+            .get_result(conn)
+            .await?
+    });
+    if held >= max {
+        return Ok(None);
+    }
+    create(db, user_id, title).await.map(Some)
+}
+
 pub async fn create(
     db: &Database,
     user_id: &str,
@@ -196,6 +218,31 @@ pub async fn add_message(
     conversation_id: i64,
     message: NewTurnMessage<'_>,
 ) -> Result<Message, DbError> {
+    insert_message(db, user_id, conversation_id, message, None).await
+}
+
+/// Like [`add_message`], but stores nothing (and fails with
+/// [`DbError::is_not_found`]) unless the conversation holds fewer than
+/// `below` messages, counted in the same statement. Concurrent inserts into
+/// one conversation wait for each other on PostgreSQL's row lock, and SQLite
+/// has one writer, so the count cannot be overtaken.
+pub async fn add_message_within(
+    db: &Database,
+    user_id: &str,
+    conversation_id: i64,
+    message: NewTurnMessage<'_>,
+    below: i64,
+) -> Result<Message, DbError> {
+    insert_message(db, user_id, conversation_id, message, Some(below)).await
+}
+
+async fn insert_message(
+    db: &Database,
+    user_id: &str,
+    conversation_id: i64,
+    message: NewTurnMessage<'_>,
+    below: Option<i64>,
+) -> Result<Message, DbError> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Nullable, Text, Timestamp};
 
@@ -246,12 +293,24 @@ pub async fn add_message(
                 .map_err(DbError::from)
         }};
     }
-    match db {
-        Database::Postgres(pool) => insert!(
-            pool,
-            source!("(clock_timestamp() AT TIME ZONE 'UTC')::timestamp").for_update()
-        ),
-        Database::Sqlite(pool) => insert!(pool, source!("strftime('%Y-%m-%d %H:%M:%f', 'now')")),
+    const PG_NOW: &str = "(clock_timestamp() AT TIME ZONE 'UTC')::timestamp";
+    const SQLITE_NOW: &str = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+    let held = || {
+        messages::table
+            .filter(messages::conversation_id.eq(conversation_id))
+            .count()
+            .single_value()
+            .assume_not_null()
+    };
+    match (db, below) {
+        (Database::Postgres(pool), None) => insert!(pool, source!(PG_NOW).for_update()),
+        (Database::Postgres(pool), Some(below)) => {
+            insert!(pool, source!(PG_NOW).filter(held().lt(below)).for_update())
+        }
+        (Database::Sqlite(pool), None) => insert!(pool, source!(SQLITE_NOW)),
+        (Database::Sqlite(pool), Some(below)) => {
+            insert!(pool, source!(SQLITE_NOW).filter(held().lt(below)))
+        }
     }
 }
 

@@ -58,6 +58,63 @@ pub async fn add(
     })
 }
 
+/// Like [`add`], unless the user already has `max` tasks (`Ok(None)`): one
+/// statement, `INSERT … SELECT … WHERE (count) < max`. Calls running at the
+/// same moment for one user may each pass the count, so the quota can be
+/// overshot by the number of such calls (a few: turns per user are capped).
+pub async fn add_within(
+    db: &Database,
+    user_id: &str,
+    title: &str,
+    description: Option<&str>,
+    max: i64,
+) -> Result<Option<Task>, DbError> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+    const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
+    let at = now();
+    let description = non_empty(description);
+    macro_rules! run {
+        ($conn:expr, $sql:expr) => {
+            diesel::sql_query($sql)
+                .bind::<Text, _>(user_id)
+                .bind::<Text, _>(title)
+                .bind::<Nullable<Text>, _>(description)
+                .bind::<Timestamp, _>(at)
+                .bind::<BigInt, _>(max)
+                .get_result::<Task>($conn)
+                .await
+                .optional()
+        };
+    }
+    Ok(match db {
+        Database::Postgres(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            run!(
+                &mut *conn,
+                format!(
+                    "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
+                     SELECT $1, $2, $3, false, $4, $4 \
+                     WHERE (SELECT count(*) FROM tasks WHERE user_id = $1) < $5 \
+                     RETURNING {COLUMNS}"
+                )
+            )?
+        }
+        Database::Sqlite(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            run!(
+                &mut *conn,
+                format!(
+                    "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
+                     SELECT ?1, ?2, ?3, 0, ?4, ?4 \
+                     WHERE (SELECT count(*) FROM tasks WHERE user_id = ?1) < ?5 \
+                     RETURNING {COLUMNS}"
+                )
+            )?
+        }
+    })
+}
+
 /// Ordered by id ascending.
 pub async fn list(
     db: &Database,

@@ -23,12 +23,26 @@ use matching::{Match, Task, best_match_where};
 pub use parse::parse;
 
 /// The default "language model": rule-based, offline, deterministic.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OfflineAgent;
+#[derive(Debug, Clone, Copy)]
+pub struct OfflineAgent {
+    /// Most tasks a list reply shows (0: all); it says how many more.
+    list_max_tasks: usize,
+}
+
+impl Default for OfflineAgent {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl OfflineAgent {
     pub fn new() -> Self {
-        Self
+        Self { list_max_tasks: 0 }
+    }
+
+    pub fn with_list_max_tasks(mut self, max: usize) -> Self {
+        self.list_max_tasks = max;
+        self
     }
 
     /// Answers one message. Fails only when the tools cannot be reached.
@@ -44,11 +58,71 @@ impl OfflineAgent {
             history,
             lang,
             follow_up: None,
+            list_max_tasks: self.list_max_tasks,
         };
         let text = turn.run(intent).await?;
         Ok(Reply {
             text,
             follow_up: turn.follow_up,
+        })
+    }
+
+    /// Whether this agent answers `message` even when a model runs: a bulk
+    /// deletion (it asks first), or a yes or no to a confirmation it asked.
+    pub fn answers_first(message: &str, history: &[HistoryMessage]) -> bool {
+        let (_, intent) = lang::understand(message, lang::conversation_language(history));
+        match intent {
+            Intent::DeleteAll | Intent::DeleteCompleted => true,
+            Intent::Confirm(_) => matches!(
+                history::open_question(history),
+                Some(FollowUp::Confirm { .. })
+            ),
+            _ => false,
+        }
+    }
+
+    /// Asks before deleting `task_ids` (those that still exist), which a
+    /// model wanted deleted after `deleted`; a "yes" deletes exactly those.
+    pub async fn confirm_deletes<T: ToolInvoker>(
+        &self,
+        message: &str,
+        history: &[HistoryMessage],
+        deleted: Option<&TaskChange>,
+        task_ids: &[i64],
+        tools: &mut T,
+    ) -> Result<Reply, AgentError> {
+        let (lang, _) = lang::understand(message, lang::conversation_language(history));
+        let mut turn = Turn {
+            tools,
+            history,
+            lang,
+            follow_up: None,
+            list_max_tasks: self.list_max_tasks,
+        };
+        let tasks: Vec<Task> = match turn.fetch(StatusFilter::All).await? {
+            Ok(tasks) => tasks
+                .into_iter()
+                .filter(|t| task_ids.contains(&t.id))
+                .collect(),
+            Err(message) => return Ok(replies::list_refused(lang, &message).into()),
+        };
+        let done = deleted.map(|d| replies::acted(lang, Action::Delete, d.task_id, &d.title));
+        let question = if tasks.is_empty() {
+            return Ok(done
+                .unwrap_or_else(|| replies::nothing_to_delete(lang, false))
+                .into());
+        } else {
+            replies::confirm_bulk_delete(lang, &tasks)
+        };
+        Ok(Reply {
+            text: match done {
+                Some(done) => format!("{done}\n{question}"),
+                None => question,
+            },
+            follow_up: Some(FollowUp::Confirm {
+                tool: ToolName::DeleteTask,
+                task_ids: tasks.iter().map(|t| t.id).collect(),
+            }),
         })
     }
 }
@@ -60,6 +134,7 @@ struct Turn<'a, T> {
     lang: Lang,
     /// What this reply leaves open for the next message.
     follow_up: Option<FollowUp>,
+    list_max_tasks: usize,
 }
 
 /// Which task ids a mention stands for, or the reply to give instead.
@@ -186,7 +261,7 @@ impl<T: ToolInvoker> Turn<'_, T> {
 
     async fn list(&mut self, status: StatusFilter) -> Result<String, AgentError> {
         Ok(match self.fetch(status).await? {
-            Ok(tasks) => replies::task_list(self.lang, status, &tasks),
+            Ok(tasks) => replies::task_list(self.lang, status, &tasks, self.list_max_tasks),
             Err(message) => replies::list_refused(self.lang, &message),
         })
     }

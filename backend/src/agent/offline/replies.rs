@@ -242,7 +242,9 @@ fn count(lang: Lang, n: usize) -> String {
     fill(template, &[("n", &n.to_string())])
 }
 
-pub fn task_list(lang: Lang, status: StatusFilter, tasks: &[Task]) -> String {
+/// The list with a heading that counts all of `tasks`; at most `max` lines
+/// (0: all), then how many more there are.
+pub fn task_list(lang: Lang, status: StatusFilter, tasks: &[Task], max: usize) -> String {
     if tasks.is_empty() {
         return match status {
             StatusFilter::All => w(lang).list_empty,
@@ -271,8 +273,32 @@ pub fn task_list(lang: Lang, status: StatusFilter, tasks: &[Task]) -> String {
             &[("tasks", &count(lang, tasks.len()))],
         ),
     };
-    let lines: Vec<String> = tasks.iter().map(line).collect();
+    let shown = if max == 0 {
+        tasks.len()
+    } else {
+        max.min(tasks.len())
+    };
+    let mut lines: Vec<String> = tasks[..shown].iter().map(line).collect();
+    if shown < tasks.len() {
+        lines.push(more(lang, tasks.len() - shown));
+    }
     format!("{heading}\n{}", lines.join("\n"))
+}
+
+/// The last line of a list cut short.
+fn more(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En => {
+            format!("… and {n} more (ask for pending or completed ones to narrow the list)")
+        }
+        Lang::Es => {
+            format!("… y {n} más (pide las pendientes o las completadas para acotar la lista)")
+        }
+        Lang::Ur => format!("… اور {n} مزید (فہرست مختصر کرنے کے لیے باقی یا مکمل کام پوچھیں)"),
+        Lang::UrLatn => {
+            format!("… aur {n} mazeed (list chhoti karne ke liye baqi ya mukammal kaam poochhein)")
+        }
+    }
 }
 
 /// The question asked after listing several candidates for `action`.
@@ -495,13 +521,13 @@ mod tests {
     #[test]
     fn lists_show_ids_and_ticks() {
         let tasks = vec![task(1, "Buy groceries", false), task(2, "Pay bills", true)];
-        let reply = task_list(Lang::En, StatusFilter::All, &tasks);
+        let reply = task_list(Lang::En, StatusFilter::All, &tasks, 0);
         assert!(
             reply.contains("\n1. Buy groceries\n2. Pay bills ✓"),
             "{reply}"
         );
-        assert!(task_list(Lang::En, StatusFilter::Pending, &[]).contains("Nothing pending"));
-        assert!(task_list(Lang::En, StatusFilter::Completed, &[]).contains("haven't completed"));
+        assert!(task_list(Lang::En, StatusFilter::Pending, &[], 0).contains("Nothing pending"));
+        assert!(task_list(Lang::En, StatusFilter::Completed, &[], 0).contains("haven't completed"));
     }
 
     #[test]
@@ -518,7 +544,7 @@ mod tests {
         for lang in Lang::ALL {
             let reply = added(lang, 5, "Milk", Some("2 litres"));
             assert!(reply.contains("Milk") && reply.contains('5') && reply.contains("2 litres"));
-            let list = task_list(lang, StatusFilter::All, &[task(7, "Gym", true)]);
+            let list = task_list(lang, StatusFilter::All, &[task(7, "Gym", true)], 0);
             assert!(list.contains("\n7. Gym ✓"), "{list}");
             assert!(!list.contains('{'), "{list}");
             let sorry = refused(lang, Some(Action::Delete), Some(9), "Task 9 not found");
@@ -533,5 +559,28 @@ mod tests {
                 assert!(!text.contains('{'), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn long_lists_show_the_first_ones_and_count_the_rest() {
+        let tasks: Vec<Task> = (1..=8)
+            .map(|i| task(i, &format!("Task {i}"), false))
+            .collect();
+        let reply = task_list(Lang::En, StatusFilter::All, &tasks, 3);
+        assert!(reply.contains("8 pending"), "{reply}");
+        assert!(
+            reply.contains("3. Task 3") && !reply.contains("4. Task 4"),
+            "{reply}"
+        );
+        assert!(
+            reply.ends_with("… and 5 more (ask for pending or completed ones to narrow the list)"),
+            "{reply}"
+        );
+        assert_eq!(
+            task_list(Lang::En, StatusFilter::All, &tasks, 8)
+                .lines()
+                .count(),
+            9
+        );
     }
 }

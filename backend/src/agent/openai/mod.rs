@@ -81,6 +81,8 @@ pub struct OpenAiSettings {
     /// corrective round, let the offline agent carry it out instead of only
     /// saying that nothing was changed.
     pub offline_fallback: bool,
+    /// Most tasks of a list the model is shown (0: all); it is told how many more.
+    pub list_max_tasks: usize,
 }
 
 impl OpenAiSettings {
@@ -102,6 +104,7 @@ impl OpenAiSettings {
             max_completion_tokens: settings.openai_max_completion_tokens,
             max_tool_calls: settings.max_tool_calls_per_turn,
             offline_fallback: settings.openai_offline_fallback,
+            list_max_tasks: settings.list_max_tasks,
         }
     }
 }
@@ -134,6 +137,7 @@ pub struct OpenAiAgent {
     max_completion_tokens: u32,
     max_tool_calls: usize,
     offline_fallback: bool,
+    list_max_tasks: usize,
 }
 
 impl fmt::Debug for OpenAiAgent {
@@ -163,6 +167,7 @@ impl OpenAiAgent {
             max_completion_tokens: settings.max_completion_tokens.max(1),
             max_tool_calls: settings.max_tool_calls.max(1),
             offline_fallback: settings.offline_fallback,
+            list_max_tasks: settings.list_max_tasks,
         }
     }
 
@@ -177,6 +182,10 @@ impl OpenAiAgent {
 
     pub fn model(&self) -> &str {
         &self.model
+    }
+
+    pub fn list_max_tasks(&self) -> usize {
+        self.list_max_tasks
     }
 
     /// Answers `message` given the conversation so far, calling tools as the
@@ -263,6 +272,7 @@ impl OpenAiAgent {
                 if self.offline_fallback && pending.is_some() && !changed {
                     tracing::info!("the offline agent carries out the command the model did not");
                     let reply = super::offline::OfflineAgent::new()
+                        .with_list_max_tasks(self.list_max_tasks)
                         .respond(message, history, invoker)
                         .await?;
                     invoker.text_delta(&reply.text);
@@ -292,7 +302,8 @@ impl OpenAiAgent {
                     tracing::warn!(tool = %name, cap = self.max_tool_calls, "tool call over the per-turn cap");
                     json!({ "error": OVER_CAP })
                 } else {
-                    let (result, ok) = run_call(&name, arguments, tools, invoker).await?;
+                    let (result, ok) =
+                        run_call(&name, arguments, tools, invoker, self.list_max_tasks).await?;
                     made.push((name, ok));
                     result
                 };
@@ -352,6 +363,7 @@ async fn run_call<T: ToolInvoker>(
     arguments: Result<serde_json::Map<String, Value>, String>,
     tools: &[ToolSpec],
     invoker: &mut T,
+    list_max_tasks: usize,
 ) -> Result<(Value, bool), AgentError> {
     if !tools.iter().any(|tool| tool.name == name) {
         let known: Vec<&str> = tools.iter().map(|tool| tool.name.as_str()).collect();
@@ -388,7 +400,7 @@ async fn run_call<T: ToolInvoker>(
     };
     tracing::debug!(tool = %name, "calling tool");
     Ok(match invoker.call(call).await? {
-        Ok(result) => (result.to_json(), true),
+        Ok(result) => (result.to_json_within(list_max_tasks), true),
         Err(message) => (json!({ "error": message }), false),
     })
 }
