@@ -49,12 +49,13 @@ runuser -u postgres -- pg_isready -q -p "$PORT" || {
 }
 
 # The test role clones a migrated template database per test, so it needs
-# CREATEDB; it owns those databases, so it can drop them too.
+# CREATEDB; it owns those databases, so it can drop them too. CREATEROLE: the
+# database-roles test creates (and drops) its own auth and app roles.
 runuser -u postgres -- psql -q -p "$PORT" -v ON_ERROR_STOP=1 \
     -v role="$ROLE" -v password="$PASSWORD" <<'SQL'
 SELECT format('CREATE ROLE %I', :'role')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', :'role', :'password') \gexec
+SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB CREATEROLE PASSWORD %L', :'role', :'password') \gexec
 SQL
 
 # A throwaway test cluster: trade crash safety for speed (each test creates

@@ -14,8 +14,10 @@ stage "Rust: unit and black-box tests (SQLite and PostgreSQL)"
 timed cargo build --workspace --bins --tests
 timed cargo test --workspace
 
-stage "MCP sidecar with the Python SDK and the MCP Inspector CLI; ChatKit conformance"
+stage "MCP sidecar with the Python SDK and the MCP Inspector CLI; ChatKit conformance; database roles"
 timed make -s .venv/bin/python
+# tests/database runs the frontend server (Better Auth's migrations) from source.
+[ -d frontend ] && timed make -s frontend-deps
 timed .venv/bin/pytest -q tests
 
 if [ -d frontend ]; then

@@ -3,10 +3,13 @@
 
 Usage: chart-cases.py CASE RENDERED.yaml
 CASE: healthy | crash | hang | bad-db | local-model | ingress-url | neon | neon-existing-secret | jwks
+      | roles | roles-in-cluster | roles-existing-secret
 Prints one PASS/FAIL line per property; exits 1 when any fails.
 """
 import base64
 import sys
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -111,5 +114,74 @@ if case in ("neon", "neon-existing-secret"):
     else:
         check(ref == {"name": "todo-secrets", "key": "MIGRATION_DATABASE_URL"},
               f"migration Job reads MIGRATION_DATABASE_URL of the existing Secret: {ref}")
+
+
+
+def secret_value(name, key):
+    found = [d for d in docs if d["kind"] == "Secret" and d["metadata"]["name"] == name and key in d.get("data", {})]
+    return base64.b64decode(found[0]["data"][key]).decode() if found else ""
+
+
+def secret_refs(spec):
+    """(container, env name, secret name, key) of every secretKeyRef and the names of envFrom secrets."""
+    for c in spec.get("initContainers", []) + spec["containers"]:
+        for e in c.get("env", []):
+            ref = e.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                yield c["name"], e["name"], ref["name"], ref["key"]
+        for f in c.get("envFrom", []):
+            if "secretRef" in f:
+                yield c["name"], "*", f["secretRef"]["name"], "*"
+
+
+front_db = front_env.get("DATABASE_URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
+if case == "healthy":
+    check(front_db.get("key") == "DATABASE_URL" and not any(
+        "AUTH_DATABASE_URL" in d.get("data", {}) for d in docs if d["kind"] == "Secret"),
+        "one database role by default: the frontend reads DATABASE_URL, no AUTH_DATABASE_URL anywhere")
+def user(url):
+    return urlsplit(url).username or ""
+
+
+if case.startswith("roles"):
+    check(front_db.get("key") == "AUTH_DATABASE_URL", f"the frontend's DATABASE_URL is the Secret's AUTH_DATABASE_URL: {front_db}")
+    # Everything the chat server's pod and the migration Job can read from Secrets.
+    job = component("Job", "migrate")[0]
+    refs = [("backend", *r) for r in secret_refs(backend["spec"]["template"]["spec"])]
+    refs += [("migrate", *r) for r in secret_refs(job["spec"]["template"]["spec"])]
+    check(not any(key in ("AUTH_DATABASE_URL", "*") for *_, key in refs),
+          "neither the chat server, the sidecar nor the migration Job reads AUTH_DATABASE_URL (or a whole Secret)")
+    for pod, container, env, _secret, key in refs:
+        if env == "DATABASE_URL":
+            check(key in ("DATABASE_URL", "MIGRATION_DATABASE_URL"), f"{pod}/{container}: DATABASE_URL from key {key}")
+    if case != "roles-existing-secret":
+        app = secret_value("todo", "DATABASE_URL")
+        auth = secret_value("todo", "AUTH_DATABASE_URL")
+        ref = job["spec"]["template"]["spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"]
+        migration = secret_value(ref["name"], ref["key"])
+        check(user(app) == "todo_app" and user(auth) == "todo_auth" and user(migration) == "todo_app",
+              f"app role for the Rust containers and the migration ({user(app)}, {user(migration)}), "
+              f"auth role for the frontend ({user(auth)})")
+    else:
+        check(front_db.get("name") == "todo-secrets", "the frontend reads AUTH_DATABASE_URL of the existing Secret")
+    inits = job["spec"]["template"]["spec"].get("initContainers", [])
+    if case == "roles-in-cluster":
+        init = inits[0] if inits else {}
+        cmd = init.get("command", [])
+        env = env_of(init)
+        check(init.get("name") == "database-roles" and cmd[:1] == ["psql"] and "auth_role=todo_auth" in cmd
+              and "app_role=todo_app" in cmd and cmd[-2:] == ["-f", "/roles/database-roles.sql"],
+              f"an init container creates the roles with psql before the migration: {cmd}")
+        check(env.get("PGUSER", {}).get("value") == "todo"
+              and env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "todo-postgresql", "key": "POSTGRES_PASSWORD"},
+              "it logs in as the database's owner")
+        sql = secret_value("todo-db-roles", "database-roles.sql")
+        here = Path(__file__).resolve().parents[2] / "k8s/helm/todo/files/database-roles.sql"
+        check(sql == here.read_text(), "it runs files/database-roles.sql, the script operators run")
+        check(secret_value("todo-db-roles", "APP_PASSWORD") and secret_value("todo-db-roles", "AUTH_PASSWORD")
+              and secret_value("todo-db-roles", "APP_PASSWORD") in secret_value("todo", "DATABASE_URL"),
+              "the roles' passwords are the ones in the app's URLs")
+    else:
+        check(not inits, "an outside database: the chart creates no roles (it has no owner's credentials)")
 
 sys.exit(1 if failures else 0)

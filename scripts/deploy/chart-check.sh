@@ -67,8 +67,11 @@ declare -A CASES=(
   [neon]="--set-string secrets.databaseUrl=postgres://app:$(rand)@ep-demo-123-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require --set-string secrets.migrationDatabaseUrl=postgres://app:$(rand)@ep-demo-123.eu-central-1.aws.neon.tech/neondb?sslmode=require"
   [neon-existing-secret]="--set secrets.existingSecret=todo-secrets --set migrations.databaseUrlKey=MIGRATION_DATABASE_URL"
   [jwks]="--set auth.mode=jwks --set networkPolicy.restrictBackendEgress=true"
+  [roles]="--set database.roles=separate --set auth.mode=jwks --set-string secrets.databaseUrl=postgres://todo_app:$(rand)@db.example.com:5432/todo?sslmode=require --set-string secrets.authDatabaseUrl=postgres://todo_auth:$(rand)@db.example.com:5432/todo?sslmode=require"
+  [roles-in-cluster]="--set-string secrets.databaseUrl= --set database.roles=separate --set postgresql.enabled=true --set-string postgresql.auth.password=$(rand) --set-string postgresql.auth.authPassword=$(rand) --set-string postgresql.auth.appPassword=$(rand)"
+  [roles-existing-secret]="--set database.roles=separate --set secrets.existingSecret=todo-secrets"
 )
-for name in healthy crash hang bad-db local-model ingress-url neon neon-existing-secret jwks; do
+for name in healthy crash hang bad-db local-model ingress-url neon neon-existing-secret jwks roles roles-in-cluster roles-existing-secret; do
   # shellcheck disable=SC2086 # CASES holds flags
   if ! helm template todo "$CHART" --namespace todo --kube-version "$KUBE_VERSION" "${SECRETS[@]}" ${CASES[$name]} \
        > "$OUT/case-$name.yaml" 2> "$OUT/case-$name.err"; then
@@ -111,9 +114,25 @@ must_fail "jwks mode needs the frontend's JWKS (or auth.jwksUrl)" "auth.mode=jwk
   "${SECRETS[@]}" --set auth.mode=jwks --set frontend.enabled=false
 must_fail "a JWKS URL without jwks mode is refused" "set auth.mode=jwks" \
   "${SECRETS[@]}" --set auth.jwksUrl=http://auth.example.com/api/auth/jwks
+must_fail "separate roles need Better Auth's URL" "database.roles=separate needs secrets.authDatabaseUrl" \
+  "${SECRETS[@]}" --set database.roles=separate
+must_fail "an auth URL without separate roles is refused" "set database.roles=separate" \
+  "${SECRETS[@]}" --set-string secrets.authDatabaseUrl=postgres://todo_auth:x@db.example.com/todo
+must_fail "separate roles must be two roles" "log in as the same role (todo)" \
+  "${SECRETS[@]}" --set database.roles=separate --set-string secrets.authDatabaseUrl=postgres://todo:x@db.example.com/todo
+must_fail "separate roles: the migration runs as the app role" "must log in as the app role" \
+  "${SECRETS[@]}" --set database.roles=separate --set-string secrets.authDatabaseUrl=postgres://todo_auth:x@db.example.com/todo \
+  --set-string secrets.migrationDatabaseUrl=postgres://neondb_owner:x@db.example.com/todo
+must_fail "separate roles in the in-cluster database need their passwords" "needs postgresql.auth.authPassword" \
+  --set-string "secrets.betterAuthSecret=$AUTH" --set postgresql.enabled=true --set-string postgresql.auth.password=x \
+  --set database.roles=separate
+must_fail "separate roles: the app never logs in as the in-cluster database's owner" "owner of the in-cluster database" \
+  "${SECRETS[@]}" --set database.roles=separate --set postgresql.enabled=true --set-string postgresql.auth.password=x \
+  --set-string postgresql.auth.authPassword=y --set-string postgresql.auth.appPassword=z
+must_fail "schema rejects an unknown database.roles" "database/roles" "${SECRETS[@]}" --set database.roles=many
 
 # No secret value may have a default in the chart.
-if grep -nE '^\s*(betterAuthSecret|databaseUrl|openaiApiKey|password): *"[^"]+"' "$CHART/values.yaml"; then
+if grep -nE '^\s*(betterAuthSecret|databaseUrl|authDatabaseUrl|migrationDatabaseUrl|openaiApiKey|password|authPassword|appPassword): *"[^"]+"' "$CHART/values.yaml"; then
   ko "values.yaml holds no secret defaults"
 else
   ok "values.yaml holds no secret defaults"

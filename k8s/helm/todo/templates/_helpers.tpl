@@ -93,15 +93,75 @@ time or from an existing Secret.
 {{- if and .Values.postgresql.enabled .Values.postgresql.auth.existingSecret (not .Values.secrets.existingSecret) (not .Values.secrets.databaseUrl) -}}
 {{- fail "\n\nWith postgresql.auth.existingSecret the chart cannot build DATABASE_URL: set secrets.databaseUrl or secrets.existingSecret." -}}
 {{- end -}}
+{{- include "todo.validateRoles" . -}}
 {{- end -}}
 
-{{/* DATABASE_URL for the chart's own Secret. */}}
+{{/* True (non-empty) with database.roles=separate. */}}
+{{- define "todo.separateRoles" -}}
+{{- if eq ((.Values.database | default dict).roles | default "shared") "separate" -}}true{{- end -}}
+{{- end -}}
+
+{{/* The user name of a postgres:// URL ("" when it has none). */}}
+{{- define "todo.urlUser" -}}
+{{- (splitList ":" ((urlParse .).userinfo | default "")) | first | default "" -}}
+{{- end -}}
+
+{{- define "todo.validateRoles" -}}
+{{- $pg := .Values.postgresql -}}
+{{- if not (include "todo.separateRoles" .) -}}
+{{- if .Values.secrets.authDatabaseUrl -}}
+{{- fail "\n\nsecrets.authDatabaseUrl is set but database.roles is shared: set database.roles=separate so the frontend uses it and the chat server and the sidecar do not." -}}
+{{- end -}}
+{{- else -}}
+{{- if and (not .Values.secrets.existingSecret) (not .Values.secrets.authDatabaseUrl) (not $pg.enabled) -}}
+{{- fail "\n\ndatabase.roles=separate needs secrets.authDatabaseUrl (Better Auth's role; secrets.databaseUrl is the app role's),\nor secrets.existingSecret with the key AUTH_DATABASE_URL, or postgresql.enabled=true. Create the roles with files/database-roles.sql (docs/operations.md)." -}}
+{{- end -}}
+{{- if and $pg.enabled (not $pg.auth.existingSecret) (or (not $pg.auth.authPassword) (not $pg.auth.appPassword)) -}}
+{{- fail "\n\ndatabase.roles=separate with postgresql.enabled=true needs postgresql.auth.authPassword and postgresql.auth.appPassword\n(or postgresql.auth.existingSecret with AUTH_PASSWORD and APP_PASSWORD)." -}}
+{{- end -}}
+{{- if and $pg.enabled $pg.auth.existingSecret (not .Values.secrets.existingSecret) (not .Values.secrets.authDatabaseUrl) -}}
+{{- fail "\n\nWith postgresql.auth.existingSecret the chart cannot build AUTH_DATABASE_URL: set secrets.authDatabaseUrl or secrets.existingSecret." -}}
+{{- end -}}
+{{- if and $pg.enabled (eq $pg.auth.authUsername $pg.auth.appUsername) -}}
+{{- fail "\n\npostgresql.auth.authUsername and postgresql.auth.appUsername must differ." -}}
+{{- end -}}
+{{- if not .Values.secrets.existingSecret -}}
+{{- $app := include "todo.urlUser" (include "todo.databaseUrl" .) -}}
+{{- if eq $app (include "todo.urlUser" (include "todo.authDatabaseUrl" .)) -}}
+{{- fail (printf "\n\ndatabase.roles=separate: secrets.databaseUrl and secrets.authDatabaseUrl log in as the same role (%s); give each its own role." $app) -}}
+{{- end -}}
+{{- if and $pg.enabled (eq $app $pg.auth.username) -}}
+{{- fail (printf "\n\ndatabase.roles=separate: secrets.databaseUrl logs in as %s, the owner of the in-cluster database; leave it empty (the app role postgresql.auth.appUsername is used) or name the app role." $app) -}}
+{{- end -}}
+{{- with .Values.secrets.migrationDatabaseUrl -}}
+{{- if ne $app (include "todo.urlUser" .) -}}
+{{- fail "\n\ndatabase.roles=separate: secrets.migrationDatabaseUrl must log in as the app role of secrets.databaseUrl (the migration creates the tables that role owns)." -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* DATABASE_URL for the chart's own Secret: with the in-cluster database,
+its owner, or the app role with database.roles=separate. */}}
 {{- define "todo.databaseUrl" -}}
 {{- if .Values.secrets.databaseUrl -}}
 {{- .Values.secrets.databaseUrl -}}
 {{- else -}}
 {{- $pg := .Values.postgresql.auth -}}
-{{- printf "postgres://%s:%s@%s:5432/%s" ($pg.username | urlquery) ($pg.password | urlquery) (include "todo.postgresql.host" .) $pg.database -}}
+{{- $user := ternary $pg.appUsername $pg.username (not (empty (include "todo.separateRoles" .))) -}}
+{{- $password := ternary $pg.appPassword $pg.password (not (empty (include "todo.separateRoles" .))) -}}
+{{- printf "postgres://%s:%s@%s:5432/%s" ($user | urlquery) ($password | urlquery) (include "todo.postgresql.host" .) $pg.database -}}
+{{- end -}}
+{{- end -}}
+
+{{/* AUTH_DATABASE_URL (database.roles=separate): Better Auth's role. */}}
+{{- define "todo.authDatabaseUrl" -}}
+{{- if .Values.secrets.authDatabaseUrl -}}
+{{- .Values.secrets.authDatabaseUrl -}}
+{{- else -}}
+{{- $pg := .Values.postgresql.auth -}}
+{{- printf "postgres://%s:%s@%s:5432/%s" ($pg.authUsername | urlquery) ($pg.authPassword | urlquery) (include "todo.postgresql.host" .) $pg.database -}}
 {{- end -}}
 {{- end -}}
 
