@@ -106,12 +106,51 @@ pub async fn tool_call<T, E: std::fmt::Display>(
     result
 }
 
-/// Prometheus text: requests, tool calls, sidecar reconnects, pool use.
+/// Prometheus text: requests, tool calls, sidecar reconnects, pool use; and,
+/// when the sidecar is reached over HTTP, the sidecar's own metrics, fetched
+/// over the pod's loopback, so one scrape of the pod's annotated port gets
+/// both containers (`todo_mcp_sidecar_up` says whether it answered).
 #[get("/metrics")]
 pub async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
+    let mut page = todo_core::telemetry::render_metrics(&state.db, "todo");
+    if let Some(url) = &state.settings.mcp_url {
+        let sidecar = sidecar_metrics(secrecy::ExposeSecret::expose_secret(url)).await;
+        page.push_str("# TYPE todo_mcp_sidecar_up gauge\n");
+        page.push_str(&format!(
+            "todo_mcp_sidecar_up {}\n",
+            u8::from(sidecar.is_some())
+        ));
+        page.push_str(&sidecar.unwrap_or_default());
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(todo_core::telemetry::render_metrics(&state.db))
+        .body(page)
+}
+
+/// The sidecar's `/metrics` beside its MCP endpoint, or `None` (logged).
+async fn sidecar_metrics(mcp_url: &str) -> Option<String> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(2))
+            .build()
+            .unwrap_or_default()
+    });
+    let mut url = reqwest::Url::parse(mcp_url).ok()?;
+    url.set_path("/metrics");
+    url.set_query(None);
+    match client
+        .get(url)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+    {
+        Ok(response) => response.text().await.ok(),
+        Err(e) => {
+            tracing::warn!(error = %e.without_url(), "the sidecar's metrics are unavailable");
+            None
+        }
+    }
 }
 
 /// Times one request to the language model (`todo_model_request_duration_seconds`).

@@ -287,13 +287,40 @@ async fn one_turn_over_http(db: todo_core::testing::db::TestDb) {
     for series in [
         r#"todo_mcp_tool_calls_total{tool="add_task",outcome="ok"} 1"#,
         r#"todo_mcp_tool_call_duration_seconds_bucket{tool="add_task""#,
-        r#"todo_db_pool_connections{state="open"}"#,
+        r#"todo_mcp_db_pool_connections{state="open"}"#,
     ] {
         assert!(
             metrics.contains(series),
             "sidecar /metrics lacks {series}:\n{metrics}"
         );
     }
+    // One scrape of the backend (the pod's annotated port) has both.
+    let page = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "todo_mcp_sidecar_up 1",
+        r#"todo_mcp_tool_calls_total{tool="add_task",outcome="ok"} 1"#,
+        r#"todo_mcp_db_pool_connections{state="open"}"#,
+        r#"todo_db_pool_connections{state="open"}"#,
+    ] {
+        assert!(
+            page.contains(series),
+            "backend /metrics lacks {series}:\n{page}"
+        );
+    }
+    let types: Vec<&str> = page.lines().filter(|l| l.starts_with("# TYPE ")).collect();
+    let unique: std::collections::HashSet<&&str> = types.iter().collect();
+    assert_eq!(
+        types.len(),
+        unique.len(),
+        "a metric is described twice:\n{page}"
+    );
 
     let backend_log = backend.stop_and_read_log().await;
     let sidecar_log = sidecar.stop_and_read_log().await;

@@ -92,15 +92,17 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Records the pool's state and renders every metric in the Prometheus text format.
-pub fn render_metrics(db: &crate::db::Database) -> String {
+/// Records the pool's state and renders every metric in the Prometheus text
+/// format. `prefix` names the process's own pool gauges (`todo` for the chat
+/// server, `todo_mcp` for the sidecar) so both can be served on one page.
+pub fn render_metrics(db: &crate::db::Database, prefix: &str) -> String {
     let handle = metrics_handle();
     let (open, idle, max) = db.pool_status();
-    metrics::gauge!("todo_db_pool_connections", "state" => "open").set(open as f64);
-    metrics::gauge!("todo_db_pool_connections", "state" => "idle").set(idle as f64);
-    metrics::gauge!("todo_db_pool_connections", "state" => "in_use")
-        .set(open.saturating_sub(idle) as f64);
-    metrics::gauge!("todo_db_pool_max_connections").set(max as f64);
+    let connections = format!("{prefix}_db_pool_connections");
+    metrics::gauge!(connections.clone(), "state" => "open").set(open as f64);
+    metrics::gauge!(connections.clone(), "state" => "idle").set(idle as f64);
+    metrics::gauge!(connections, "state" => "in_use").set(open.saturating_sub(idle) as f64);
+    metrics::gauge!(format!("{prefix}_db_pool_max_connections")).set(max as f64);
     handle.run_upkeep();
     handle.render()
 }

@@ -36,7 +36,7 @@ pub fn router(server: TodoServer, shutdown: CancellationToken) -> Router {
                         axum::http::header::CONTENT_TYPE,
                         "text/plain; version=0.0.4",
                     )],
-                    todo_core::telemetry::render_metrics(server.database()),
+                    todo_core::telemetry::render_metrics(server.database(), "todo_mcp"),
                 )
             }),
         )
