@@ -3,7 +3,9 @@ way the frontend signs them, PostgreSQL administration."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import socket
 import subprocess
 import time
@@ -26,10 +28,39 @@ def require_binary(path: Path) -> Path:
     return path
 
 
-def free_port() -> int:
+# A listening line's port: the backend's `port=N` (or JSON `"port":N`), the
+# HTTP sidecar's `addr=127.0.0.1:N`.
+_LOGGED_PORT = re.compile(r'(?:"port":|port=|127\.0\.0\.1:)(\d+)')
+
+# The lines that carry the bound port, and the RUST_LOG directive that keeps them.
+BACKEND_LISTENING = ("todo-backend listening", "todo_backend::startup=info")
+SIDECAR_LISTENING = ("serving MCP over streamable HTTP", "todo_mcp::http=info")
+
+
+def logged_port(log: Path, listening: tuple[str, str], proc: subprocess.Popen, timeout: float = 30.0) -> int:
+    """The port a child told to bind port 0 wrote on its listening line. No
+    port is picked here, released, and then bound by the child: another
+    process could take it in between."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        for line in text.splitlines():
+            if listening[0] in line and (match := _LOGGED_PORT.search(line)):
+                return int(match.group(1))
+        if proc.poll() is not None:
+            raise RuntimeError(f"exited with {proc.returncode} before logging its port:\n{text}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {listening[0]!r} line within {timeout}s:\n{text}")
+        time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def refused_port():
+    """A port bound but not listening while the block runs: connections to it
+    are refused, and nothing else can take it meanwhile."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield s.getsockname()[1]
 
 
 def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:

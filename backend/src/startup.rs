@@ -1,9 +1,14 @@
 //! Builds the application from settings: database, token verifier, MCP
 //! client, agent and the HTTP server (zero2prod's `Application`).
+//!
+//! The binary calls [`Application::build`]; tests run many apps in one
+//! process with [`Application::build_on`]: a listener they bound to port 0,
+//! no signal handlers, and extra variables for the stdio sidecar. The only
+//! process-wide state is the metrics recorder, installed once and shared.
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use todo_core::auth::JwtVerifier;
@@ -19,9 +24,53 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
+/// How an application shares its process.
+#[derive(Debug, Clone)]
+pub struct Hosting {
+    /// Stop on SIGTERM / Ctrl-C. Off when the process hosts other things
+    /// (a test binary), so Ctrl-C still ends the process.
+    pub handle_signals: bool,
+    /// Added to the environment of a stdio sidecar.
+    pub sidecar_env: Vec<(String, String)>,
+    /// HTTP worker threads; `None`: one per CPU.
+    pub workers: Option<usize>,
+}
+
+impl Hosting {
+    /// The binary: the process is the application.
+    pub fn process() -> Self {
+        Self {
+            handle_signals: true,
+            sidecar_env: Vec::new(),
+            workers: None,
+        }
+    }
+
+    /// One of many applications in a process: two workers each is plenty.
+    pub fn embedded(sidecar_env: Vec<(String, String)>) -> Self {
+        Self {
+            handle_signals: false,
+            sidecar_env,
+            workers: Some(2),
+        }
+    }
+}
+
 impl Application {
-    /// Opens the database, binds `HOST:PORT` (port 0 picks a free one).
+    /// Binds `HOST:PORT` (port 0 picks a free one) and builds the application on it.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
+        Self::build_on(settings, listener, Hosting::process()).await
+    }
+
+    /// Opens the database and serves on `listener` (its address wins over
+    /// `HOST:PORT`).
+    pub async fn build_on(
+        settings: Settings,
+        listener: TcpListener,
+        hosting: Hosting,
+    ) -> anyhow::Result<Self> {
         let db = Database::open(&settings).await.with_context(|| {
             format!(
                 "cannot open the database ({})",
@@ -29,13 +78,16 @@ impl Application {
             )
         })?;
         let verifier = JwtVerifier::from_settings(&settings)?;
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
         todo_core::telemetry::metrics_handle();
         // Present from the start, so a scrape shows 0 rather than nothing.
         metrics::counter!("todo_mcp_reconnects_total").increment(0);
-        let state = web::Data::new(AppState::new(settings, db, verifier)?);
+        let state = web::Data::new(AppState::with_sidecar_env(
+            settings,
+            db,
+            verifier,
+            hosting.sidecar_env,
+        )?);
         tracing::info!(
             port,
             agent = state.agent.name(),
@@ -44,18 +96,23 @@ impl Application {
             "todo-backend listening"
         );
         let app_state = state.clone();
-        let server = HttpServer::new(move || {
+        let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(telemetry::observe))
                 .app_data(app_state.clone())
                 .configure(routes::configure)
         })
         .listen(listener)?
-        .shutdown_timeout(10)
-        .run();
+        .shutdown_timeout(10);
+        if !hosting.handle_signals {
+            server = server.disable_signals();
+        }
+        if let Some(workers) = hosting.workers {
+            server = server.workers(workers);
+        }
         Ok(Self {
             port,
-            server,
+            server: server.run(),
             state,
         })
     }
@@ -64,7 +121,13 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM / Ctrl-C (actix stops gracefully), then stops the sidecar.
+    /// Stops the server when told to (tests stop theirs on drop).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGTERM / Ctrl-C when signals are handled;
+    /// actix stops gracefully), then stops the sidecar.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.state.mcp.shutdown().await;

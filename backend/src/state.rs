@@ -27,7 +27,18 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, db: Database, verifier: JwtVerifier) -> anyhow::Result<Self> {
-        let target = mcp_target(&settings)?;
+        Self::with_sidecar_env(settings, db, verifier, Vec::new())
+    }
+
+    /// Like [`AppState::new`], with `sidecar_env` added to a stdio sidecar's
+    /// variables (a test process keeps its sidecars' logs quiet this way).
+    pub fn with_sidecar_env(
+        settings: Settings,
+        db: Database,
+        verifier: JwtVerifier,
+        sidecar_env: Vec<(String, String)>,
+    ) -> anyhow::Result<Self> {
+        let target = mcp_target(&settings, sidecar_env)?;
         let mcp = McpClient::new(target, Duration::from_secs(settings.tool_timeout_secs));
         let agent = Agent::from_settings(&settings);
         let limits = TurnLimits::new(&settings);
@@ -54,8 +65,8 @@ impl AppState {
 }
 
 /// `MCP_URL` → streamable HTTP; otherwise spawn `MCP_COMMAND`, or `todo-mcp`
-/// beside this executable, and hand it the settings it needs.
-fn mcp_target(settings: &Settings) -> anyhow::Result<McpTarget> {
+/// beside this executable, and hand it the settings it needs (then `extra`).
+fn mcp_target(settings: &Settings, extra: Vec<(String, String)>) -> anyhow::Result<McpTarget> {
     if let Some(url) = &settings.mcp_url {
         return Ok(McpTarget::Http {
             url: url.expose_secret().to_owned(),
@@ -96,5 +107,6 @@ fn mcp_target(settings: &Settings) -> anyhow::Result<McpTarget> {
             env.push((key.to_string(), value.to_owned()));
         }
     }
+    env.extend(extra);
     Ok(McpTarget::Stdio { command, env })
 }

@@ -244,6 +244,10 @@ describe("server, JWKS tokens", () => {
 });
 
 const pgUrl = process.env.TEST_DATABASE_URL;
+// As in every suite: REQUIRE_POSTGRES=1 turns the missing server into a failure.
+if (!pgUrl && process.env.REQUIRE_POSTGRES === "1") {
+  throw new Error("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+}
 if (!pgUrl) console.log("skipping the PostgreSQL auth-store test: TEST_DATABASE_URL is not set");
 
 describe.skipIf(!pgUrl)("server on PostgreSQL", () => {

@@ -10,7 +10,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import time
@@ -24,6 +23,8 @@ import requests
 from conformance import validate_event
 from scripted_model import ScriptedModel
 
+from support import BACKEND_LISTENING, logged_port, postgres_url, refused_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("TARGET_DIR", ROOT / "target")) / "debug"
 BACKEND = BIN / "todo-backend"
@@ -32,20 +33,14 @@ AUDIENCE = "todo-api"
 TIMEOUT = 60
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """One backend process with its own database and secret."""
 
     def __init__(self, workdir: Path, database_url: str, extra_env: dict[str, str]):
         self.workdir = workdir
         self.secret = secrets.token_urlsafe(32)
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        # PORT=0: the backend binds a free port and logs it (see start()).
+        self.base = ""
         # The sidecar is started through a wrapper that refuses to start while
         # `sidecar_blocked` exists: a killed sidecar then stays down until the
         # test lets it come back.
@@ -58,18 +53,18 @@ class Server:
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOST": "127.0.0.1",
-            "PORT": str(self.port),
+            "PORT": "0",
             "DATABASE_URL": database_url,
             "BETTER_AUTH_SECRET": self.secret,
             "LLM_PROVIDER": "offline",
             "MCP_COMMAND": str(wrapper),
-            "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+            "RUST_LOG": f"{os.environ.get('RUST_LOG', 'info')},{BACKEND_LISTENING[1]}",
             # The suites send turns faster than a person; the limits have their own tests.
             "TURNS_PER_MINUTE": "0",
             "CONCURRENT_TURNS_PER_USER": "0",
             **extra_env,
         }
-        self.log_path = workdir / f"backend-{self.port}.log"
+        self.log_path = workdir / "backend.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Server:
@@ -83,6 +78,7 @@ class Server:
             [str(BACKEND)], env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
             cwd=self.workdir,
         )
+        self.base = f"http://127.0.0.1:{logged_port(self.log_path, BACKEND_LISTENING, self.process)}"
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -234,17 +230,9 @@ def _start(tmp_path_factory, name: str, database_url_for, extra_env=None) -> Ser
 
 
 def _databases():
-    kinds = ["sqlite"]
-    kinds.append(
-        pytest.param(
-            "postgres",
-            marks=pytest.mark.skipif(
-                not os.environ.get("TEST_DATABASE_URL"),
-                reason="TEST_DATABASE_URL is not set: PostgreSQL run skipped",
-            ),
-        )
-    )
-    return kinds
+    # The PostgreSQL run skips (saying why) or, with REQUIRE_POSTGRES=1,
+    # fails without TEST_DATABASE_URL: support.postgres_url decides.
+    return ["sqlite", "postgres"]
 
 
 def _psql(url: str, sql: str) -> None:
@@ -257,7 +245,7 @@ def _psql(url: str, sql: str) -> None:
 @contextlib.contextmanager
 def _postgres_database():
     """A database of its own on the TEST_DATABASE_URL server, dropped after."""
-    base = os.environ["TEST_DATABASE_URL"]
+    base = postgres_url()
     if shutil.which("psql") is None:
         print("psql not found: the suite runs in the TEST_DATABASE_URL database itself")
         yield base
@@ -288,20 +276,20 @@ def server(request, tmp_path_factory):
 @pytest.fixture(scope="session")
 def model_down_server(tmp_path_factory):
     """A backend whose language model is unreachable: every turn fails."""
-    dead = free_port()
-    srv = _start(
-        tmp_path_factory,
-        "backend-model-down",
-        lambda d: f"sqlite://{d}/todo.db",
-        {
-            "LLM_PROVIDER": "openai",
-            "OPENAI_API_KEY": "sk-test-unused",
-            "OPENAI_BASE_URL": f"http://127.0.0.1:{dead}/v1",
-            "MODEL_TIMEOUT_SECS": "5",
-        },
-    )
-    yield srv
-    srv.stop()
+    with refused_port() as dead:
+        srv = _start(
+            tmp_path_factory,
+            "backend-model-down",
+            lambda d: f"sqlite://{d}/todo.db",
+            {
+                "LLM_PROVIDER": "openai",
+                "OPENAI_API_KEY": "sk-test-unused",
+                "OPENAI_BASE_URL": f"http://127.0.0.1:{dead}/v1",
+                "MODEL_TIMEOUT_SECS": "5",
+            },
+        )
+        yield srv
+        srv.stop()
 
 
 @pytest.fixture(scope="session")

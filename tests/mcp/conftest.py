@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 from mcp import StdioServerParameters
 
-from support import MCP_BIN, free_port, require_binary, wait_http
+from support import MCP_BIN, SIDECAR_LISTENING, logged_port, require_binary, wait_http
 
 
 def sidecar_env(database_url: str, secret: str) -> dict[str, str]:
@@ -23,11 +25,18 @@ def sidecar_env(database_url: str, secret: str) -> dict[str, str]:
 
 class HttpSidecar:
     def __init__(self, database_url: str, secret: str):
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [str(require_binary(MCP_BIN)), "--http", f"127.0.0.1:{self.port}"],
-            env=sidecar_env(database_url, secret),
-        )
+        # It binds port 0 and logs the port it got.
+        self.logdir = tempfile.TemporaryDirectory()
+        log = Path(self.logdir.name) / "sidecar.log"
+        env = sidecar_env(database_url, secret)
+        env["RUST_LOG"] += f",{SIDECAR_LISTENING[1]}"
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen(
+                [str(require_binary(MCP_BIN)), "--http", "127.0.0.1:0"],
+                env=env,
+                stderr=out,
+            )
+        self.port = logged_port(log, SIDECAR_LISTENING, self.proc)
         self.base = f"http://127.0.0.1:{self.port}"
         wait_http(f"{self.base}/healthz", proc=self.proc)
 
@@ -38,7 +47,9 @@ class HttpSidecar:
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=10)
+        code = self.proc.wait(timeout=10)
+        self.logdir.cleanup()
+        return code
 
 
 @pytest.fixture(params=["stdio", "http"])

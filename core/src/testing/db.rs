@@ -154,7 +154,10 @@ pub async fn postgres() -> Option<TestDb> {
             if std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
                 panic!("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
             }
-            eprintln!("skipping the PostgreSQL run: TEST_DATABASE_URL is not set");
+            eprintln!(
+                "skipping the PostgreSQL run: TEST_DATABASE_URL is not set \
+                 (REQUIRE_POSTGRES=1 makes this a failure)"
+            );
             return None;
         }
     };
@@ -162,13 +165,6 @@ pub async fn postgres() -> Option<TestDb> {
         Ok(t) => Some(t),
         Err(e) => panic!("TEST_DATABASE_URL is set but a test database cannot be made: {e}"),
     }
-}
-
-/// The SQLite database, then the PostgreSQL one when available.
-pub async fn each() -> Vec<TestDb> {
-    let mut all = vec![sqlite().await];
-    all.extend(postgres().await);
-    all
 }
 
 async fn fresh_postgres(admin_url: &str) -> Result<TestDb, DbError> {
@@ -334,15 +330,22 @@ fn migrations_hash() -> u64 {
     hasher.finish()
 }
 
-/// Defines a test module `NAME` with `#[tokio::test]`s `sqlite` and `postgres`
-/// that run the same body, given `&TestDb` (the PostgreSQL one skips when
-/// `TEST_DATABASE_URL` is unset).
+/// The one way to run a test on both databases: a test module per name with
+/// `#[tokio::test]`s `sqlite` and `postgres` running the same body. The
+/// PostgreSQL one returns early, saying why, when `TEST_DATABASE_URL` is
+/// unset, and fails instead when `REQUIRE_POSTGRES=1` (see [`postgres()`]).
+///
+/// Two forms: a body given `&TestDb`, or the names of `async fn(TestDb)`s
+/// defined beside the call (which own the database, e.g. to serve it).
 ///
 /// ```text
 /// todo_core::db_test!(adds_a_task, |t| {
 ///     let task = todo_core::db::tasks::add(&t.db, "u1", "Buy milk", None).await.unwrap();
 ///     assert_eq!(task.title, "Buy milk");
 /// });
+///
+/// async fn survives_a_restart(db: TestDb) { ... }
+/// todo_core::db_test!(survives_a_restart, another_test);
 /// ```
 #[macro_export]
 macro_rules! db_test {
@@ -367,5 +370,23 @@ macro_rules! db_test {
                 run(&t).await;
             }
         }
+    };
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::testing::db::sqlite().await).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(db) = $crate::testing::db::postgres().await else {
+                        return;
+                    };
+                    super::$name(db).await;
+                }
+            }
+        )+
     };
 }

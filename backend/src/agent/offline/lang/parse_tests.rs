@@ -337,8 +337,10 @@ fn odd_input_is_handled() {
         for fallback in Lang::ALL {
             let _ = understand(text, fallback);
         }
+        // A guard against runaway work (a hang, exponential backtracking), not
+        // a speed figure: generous, so a loaded machine does not fail it.
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(2),
+            started.elapsed() < std::time::Duration::from_secs(10),
             "{text:?}"
         );
     }

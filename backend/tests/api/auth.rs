@@ -1,15 +1,15 @@
 //! Who may call the chat endpoint: 401 / 403 / 404 as the contract says,
 //! HS256 and JWKS (EdDSA, RS256) modes.
 
-mod support;
-
 use jsonwebtoken::Algorithm;
 use serde_json::json;
-use support::app::{AUDIENCE, Store, TestApp, fresh_db};
+use todo_core::testing::db;
+
+use crate::support::app::{AUDIENCE, TestApp};
 use todo_core::testing::jwt::{JwksServer, TestKey, TokenBuilder};
 
 async fn app() -> TestApp {
-    TestApp::spawn(fresh_db(Store::Sqlite).await.unwrap()).await
+    TestApp::spawn(db::sqlite().await).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,9 +97,8 @@ async fn hs256_tokens_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jwks_mode_accepts_eddsa_and_rs256_and_nothing_else() {
     let jwks = JwksServer::start().await;
-    let db = fresh_db(Store::Sqlite).await.unwrap();
     let app = TestApp::spawn_with(
-        db,
+        db::sqlite().await,
         &[("AUTH_JWKS_URL", jwks.url()), ("BETTER_AUTH_SECRET", "")],
     )
     .await;

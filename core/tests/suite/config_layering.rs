@@ -281,7 +281,7 @@ fn load_reads_config_file_and_environment_of_the_process() {
     let output = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "child_load_from_process_env",
+            "config_layering::child_load_from_process_env",
             "--ignored",
             "--test-threads=1",
         ])

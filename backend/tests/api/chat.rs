@@ -1,10 +1,10 @@
 //! The chat endpoint end to end: real backend, real sidecar, real database.
 
-mod support;
-
 use serde_json::{Value, json};
-use support::app::{Store, TestApp};
 use todo_core::db::{Role, SortOrder, StatusFilter, conversations, tasks};
+use todo_core::testing::db::TestDb;
+
+use crate::support::app::TestApp;
 
 fn calls(body: &Value) -> Vec<(String, Value)> {
     body["tool_calls"]
@@ -15,8 +15,8 @@ fn calls(body: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
-async fn manages_tasks_in_plain_english(store: Store) {
-    let app = TestApp::spawn(db_or_skip!(store)).await;
+async fn manages_tasks_in_plain_english(db: TestDb) {
+    let app = TestApp::spawn(db).await;
     let first = app.say("alice", None, "Add a task to buy groceries").await;
     let conversation = first["conversation_id"].as_i64().unwrap();
     let added = calls(&first);
@@ -98,8 +98,8 @@ async fn manages_tasks_in_plain_english(store: Store) {
     assert_eq!(stored[0]["name"], "add_task");
 }
 
-async fn rejects_bad_requests_and_stores_nothing(store: Store) {
-    let app = TestApp::spawn(db_or_skip!(store)).await;
+async fn rejects_bad_requests_and_stores_nothing(db: TestDb) {
+    let app = TestApp::spawn(db).await;
     let token = app.token("alice");
     let url = format!("{}/api/alice/chat", app.base);
     let raw = |body: &'static str| {
@@ -156,8 +156,8 @@ async fn rejects_bad_requests_and_stores_nothing(store: Store) {
     );
 }
 
-async fn conversations_belong_to_their_user(store: Store) {
-    let app = TestApp::spawn(db_or_skip!(store)).await;
+async fn conversations_belong_to_their_user(db: TestDb) {
+    let app = TestApp::spawn(db).await;
     let alice = app.say("alice", None, "add call mom").await;
     let conversation = alice["conversation_id"].as_i64().unwrap();
     let (status, body) = app
@@ -180,8 +180,8 @@ async fn conversations_belong_to_their_user(store: Store) {
 
 /// "delete everything" asks first; only a yes to that question deletes, and
 /// exactly the tasks it named (a task added in between stays).
-async fn bulk_deletion_asks_first(store: Store) {
-    let app = TestApp::spawn(db_or_skip!(store)).await;
+async fn bulk_deletion_asks_first(db: TestDb) {
+    let app = TestApp::spawn(db).await;
     let first = app.say("alice", None, "add buy milk").await;
     let conversation = Some(first["conversation_id"].as_i64().unwrap());
     app.say("alice", conversation, "add call mom").await;
@@ -210,7 +210,7 @@ async fn bulk_deletion_asks_first(store: Store) {
     assert_eq!(tasks::count(&app.db.db, "alice").await.unwrap(), (0, 0));
 }
 
-on_both_stores!(
+todo_core::db_test!(
     bulk_deletion_asks_first,
     manages_tasks_in_plain_english,
     rejects_bad_requests_and_stores_nothing,

@@ -8,11 +8,11 @@
 //! conversation, whose calls are not checked), `say`, `expect` (calls; a
 //! `task_id` is a position in `setup`) and optional `reply_mentions`.
 
-mod support;
-
 use serde_json::Value;
-use support::app::{Store, TestApp};
 use todo_core::db::tasks;
+use todo_core::testing::db::TestDb;
+
+use crate::support::app::TestApp;
 
 const CHANGING: [&str; 4] = ["add_task", "complete_task", "delete_task", "update_task"];
 
@@ -49,10 +49,10 @@ fn matches(call: &Value, expected: &Value, ids: &[i64]) -> bool {
 
 /// The example files, each with the fewest cases it must hold.
 const FILES: [(&str, &str, usize); 4] = [
-    ("nl-examples", include_str!("data/nl-examples.jsonl"), 20),
-    ("nl-en-broad", include_str!("data/nl-en-broad.jsonl"), 20),
-    ("nl-es", include_str!("data/nl-es.jsonl"), 20),
-    ("nl-ur", include_str!("data/nl-ur.jsonl"), 20),
+    ("nl-examples", include_str!("../data/nl-examples.jsonl"), 20),
+    ("nl-en-broad", include_str!("../data/nl-en-broad.jsonl"), 20),
+    ("nl-es", include_str!("../data/nl-es.jsonl"), 20),
+    ("nl-ur", include_str!("../data/nl-ur.jsonl"), 20),
 ];
 
 /// The words before a task number, in every language of the examples.
@@ -111,9 +111,8 @@ fn renumber(say: &str, ids: &[i64]) -> String {
     out
 }
 
-async fn run_examples(store: Store) {
+async fn run_examples(db: TestDb) {
     let mut failures = Vec::new();
-    let db = db_or_skip!(store);
     let app = TestApp::spawn(db).await;
     for (file, lines, at_least) in FILES {
         let cases: Vec<&str> = lines.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -189,4 +188,4 @@ async fn run_case(app: &TestApp, user: &str, case: &Value, failures: &mut Vec<St
     }
 }
 
-on_both_stores!(run_examples);
+todo_core::db_test!(run_examples);

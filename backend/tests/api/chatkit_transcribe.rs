@@ -3,42 +3,23 @@
 //! here) and its text comes back for the composer; without an endpoint the
 //! request is refused as unsupported.
 
-#[path = "support/scripted_transcription.rs"]
-mod scripted_transcription;
-
-use scripted_transcription::{Answer, ScriptedTranscription};
 use serde_json::{Value, json};
-use todo_backend::startup::Application;
-use todo_core::config::Settings;
-use todo_core::testing::{db, jwt};
+use todo_core::testing::db;
 
-const SECRET: &str = "chatkit-transcribe-test-secret-0123456789";
+use crate::support::app::TestApp;
+use crate::support::scripted_transcription::{Answer, ScriptedTranscription};
 
-async fn start(extra: &[(&str, &str)]) -> (String, db::TestDb) {
-    let database = db::sqlite().await;
-    let mut env = vec![
-        ("DATABASE_URL".to_string(), database.url.clone()),
-        ("HOST".into(), "127.0.0.1".into()),
-        ("PORT".into(), "0".into()),
-        ("BETTER_AUTH_SECRET".into(), SECRET.into()),
-        ("LLM_PROVIDER".into(), "offline".into()),
-        ("MODEL_TIMEOUT_SECS".into(), "5".into()),
-    ];
-    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let settings = Settings::load_from(env).expect("test settings");
-    let app = Application::build(settings)
-        .await
-        .expect("the server starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
-    (base, database)
+async fn start(extra: &[(&str, &str)]) -> TestApp {
+    let mut overrides = vec![("MODEL_TIMEOUT_SECS", "5")];
+    overrides.extend_from_slice(extra);
+    TestApp::spawn_with(db::sqlite().await, &overrides).await
 }
 
-async fn transcribe(base: &str, params: Value) -> (u16, Value) {
-    let token = jwt::sign_hs256(SECRET, "ann", "todo-api", 300);
-    let response = reqwest::Client::new()
-        .post(format!("{base}/api/ann/chat"))
-        .bearer_auth(token)
+async fn transcribe(app: &TestApp, params: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(format!("{}/api/ann/chat", app.base))
+        .bearer_auth(app.token("ann"))
         .json(&json!({"type": "input.transcribe", "params": params}))
         .send()
         .await
@@ -50,18 +31,18 @@ async fn transcribe(base: &str, params: Value) -> (u16, Value) {
 /// 0x00 0x01 0x02 0xff 0xfe: bytes that are not text, so a lossy copy would show.
 const AUDIO_B64: &str = "AAEC//4=";
 
-#[actix_web::test]
+#[tokio::test]
 async fn transcribes_through_the_configured_endpoint() {
     let stt = ScriptedTranscription::start(vec![Answer::text("  add buy milk \n")]).await;
     let url = format!("{}?model=small-model", stt.url());
-    let (base, _db) = start(&[
+    let app = start(&[
         ("TRANSCRIPTION_URL", url.as_str()),
         ("OPENAI_API_KEY", "stt-key"),
     ])
     .await;
 
     let (status, body) = transcribe(
-        &base,
+        &app,
         json!({"audio_base64": AUDIO_B64, "mime_type": "audio/webm;codecs=opus"}),
     )
     .await;
@@ -81,14 +62,14 @@ async fn transcribes_through_the_configured_endpoint() {
     assert_eq!(r.file_type.as_deref(), Some("audio/webm"));
 }
 
-#[actix_web::test]
+#[tokio::test]
 async fn a_failing_endpoint_is_a_clear_error_without_its_address() {
     let stt =
         ScriptedTranscription::start(vec![Answer::status(500, "{\"error\": \"boom\"}")]).await;
     let url = stt.url();
-    let (base, _db) = start(&[("TRANSCRIPTION_URL", url.as_str())]).await;
+    let app = start(&[("TRANSCRIPTION_URL", url.as_str())]).await;
     let (status, body) = transcribe(
-        &base,
+        &app,
         json!({"audio_base64": AUDIO_B64, "mime_type": "audio/ogg"}),
     )
     .await;
@@ -106,17 +87,17 @@ async fn a_failing_endpoint_is_a_clear_error_without_its_address() {
         json!({"audio_base64": "", "mime_type": "audio/ogg"}),
         json!({"mime_type": "audio/ogg"}),
     ] {
-        let (status, body) = transcribe(&base, params.clone()).await;
+        let (status, body) = transcribe(&app, params.clone()).await;
         assert_eq!(status, 400, "{params} → {body}");
     }
     assert_eq!(stt.received().len(), 1);
 }
 
-#[actix_web::test]
+#[tokio::test]
 async fn without_an_endpoint_transcription_is_unsupported() {
-    let (base, _db) = start(&[]).await;
+    let app = start(&[]).await;
     let (status, body) = transcribe(
-        &base,
+        &app,
         json!({"audio_base64": AUDIO_B64, "mime_type": "audio/webm"}),
     )
     .await;

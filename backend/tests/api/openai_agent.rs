@@ -2,9 +2,6 @@
 //! over real HTTP. The tools are a recording invoker with fixed outcomes; the
 //! real MCP sidecar is exercised by the end-to-end tests.
 
-#[path = "support/scripted_openai.rs"]
-mod scripted_openai;
-
 use std::collections::VecDeque;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -18,7 +15,7 @@ use todo_backend::agent::{
     ToolResult, ToolSpec, ToolsUnavailable,
 };
 
-use scripted_openai::{Reply, ScriptedOpenAi};
+use crate::support::scripted_openai::{Reply, ScriptedOpenAi};
 
 const MODEL: &str = "test-model";
 
@@ -979,7 +976,7 @@ async fn the_first_delta_arrives_as_the_first_token_does() {
     assert!(lags[1] < Duration::from_millis(50), "{lags:?}");
 }
 
-/// `cargo test -p todo-backend --test openai_agent -- --ignored --nocapture first_delta_bench`
+/// `cargo test -p todo-backend --test api -- --ignored --nocapture first_delta_bench`
 #[tokio::test]
 #[ignore = "a measurement; run it by name"]
 async fn first_delta_bench() {

@@ -3,12 +3,12 @@
 //! quickly, and `/healthz` keeps answering meanwhile. (Before the matcher was
 //! bounded this turn took minutes in a debug build.)
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::app::{Store, TestApp};
 use todo_core::db::tasks;
+use todo_core::testing::db::TestDb;
+
+use crate::support::app::TestApp;
 
 const TASKS: usize = 1000;
 
@@ -18,8 +18,8 @@ fn long_word(seed: usize, len: usize) -> String {
         .collect()
 }
 
-async fn a_long_word_turn_stays_cheap(store: Store) {
-    let app = TestApp::spawn(db_or_skip!(store)).await;
+async fn a_long_word_turn_stays_cheap(db: TestDb) {
+    let app = TestApp::spawn(db).await;
     let user = "long-words";
     for i in 0..TASKS {
         let description = long_word(i + 1, 1000);
@@ -57,7 +57,8 @@ async fn a_long_word_turn_stays_cheap(store: Store) {
     let ((turn_time, body), (worst_health, probes)) = tokio::join!(turn, health);
 
     println!(
-        "{store:?}: long-word turn against {TASKS} long-titled tasks took {turn_time:?}; slowest of {probes} /healthz probes meanwhile: {worst_health:?}"
+        "{}: long-word turn against {TASKS} long-titled tasks took {turn_time:?}; slowest of {probes} /healthz probes meanwhile: {worst_health:?}",
+        app.db.db.backend_name()
     );
     let changed = body["tool_calls"]
         .as_array()
@@ -80,4 +81,4 @@ async fn a_long_word_turn_stays_cheap(store: Store) {
     );
 }
 
-on_both_stores!(a_long_word_turn_stays_cheap);
+todo_core::db_test!(a_long_word_turn_stays_cheap);

@@ -3,9 +3,6 @@
 //! the tool call it asks for carries the Urdu title, and the model's Urdu
 //! reply comes back byte for byte.
 
-#[path = "support/scripted_openai.rs"]
-mod scripted_openai;
-
 use std::future::Future;
 use std::time::Duration;
 
@@ -16,7 +13,7 @@ use todo_backend::agent::{
     ToolsUnavailable,
 };
 
-use scripted_openai::{Reply, ScriptedOpenAi};
+use crate::support::scripted_openai::{Reply, ScriptedOpenAi};
 
 /// Records every call and answers like `add_task` would.
 #[derive(Default)]

@@ -1,24 +1,17 @@
-//! Per-user limits against the real binaries: each refusal is a clear
+//! Per-user limits against the real backend and sidecar: each refusal is a clear
 //! answer, and what was stored before stays as it was.
-
-#[path = "support/scripted_openai.rs"]
-mod scripted_openai;
-mod support;
 
 use std::time::Duration;
 
-use scripted_openai::{Reply, ScriptedOpenAi};
 use serde_json::{Value, json};
-use support::app::{Store, TestApp};
 use todo_core::db::{conversations, tasks};
+use todo_core::testing::db::TestDb;
 
-async fn app_with(store: Store, env: &[(&str, &str)]) -> Option<TestApp> {
-    let db = support::app::fresh_db(store).await;
-    let Some(db) = db else {
-        eprintln!("skipped on {store:?}: no database configured");
-        return None;
-    };
-    Some(TestApp::spawn_with(db, env).await)
+use crate::support::app::TestApp;
+use crate::support::scripted_openai::{Reply, ScriptedOpenAi};
+
+async fn app_with(db: TestDb, env: &[(&str, &str)]) -> TestApp {
+    TestApp::spawn_with(db, env).await
 }
 
 fn error_of(body: &Value) -> (&str, &str) {
@@ -29,10 +22,8 @@ fn error_of(body: &Value) -> (&str, &str) {
 }
 
 /// Turns beyond the rate get 429 with `Retry-After`; other users don't notice.
-async fn turns_per_minute(store: Store) {
-    let Some(app) = app_with(store, &[("TURNS_PER_MINUTE", "3")]).await else {
-        return;
-    };
+async fn turns_per_minute(db: TestDb) {
+    let app = app_with(db, &[("TURNS_PER_MINUTE", "3")]).await;
     for i in 0..3 {
         app.say("ann", None, &format!("add task number {i}")).await;
     }
@@ -62,15 +53,15 @@ async fn turns_per_minute(store: Store) {
 }
 
 /// A second turn while the first is still running is refused at once.
-async fn concurrent_turns(store: Store) {
+async fn concurrent_turns(db: TestDb) {
     let model = ScriptedOpenAi::start(vec![
         Reply::text("Hello there!").after(Duration::from_millis(1500)),
         Reply::text("Hi again."),
     ])
     .await;
     let base_url = model.base_url();
-    let Some(app) = app_with(
-        store,
+    let app = app_with(
+        db,
         &[
             ("CONCURRENT_TURNS_PER_USER", "1"),
             ("LLM_PROVIDER", "openai"),
@@ -78,10 +69,7 @@ async fn concurrent_turns(store: Store) {
             ("OPENAI_STREAM", "false"),
         ],
     )
-    .await
-    else {
-        return;
-    };
+    .await;
     let slow = app.chat("ann", json!({"message": "hello"}));
     let second = async {
         tokio::time::sleep(Duration::from_millis(400)).await;
@@ -97,10 +85,8 @@ async fn concurrent_turns(store: Store) {
 }
 
 /// The tool server refuses a task beyond the quota; the agent says so.
-async fn tasks_per_user(store: Store) {
-    let Some(app) = app_with(store, &[("MAX_TASKS_PER_USER", "3")]).await else {
-        return;
-    };
+async fn tasks_per_user(db: TestDb) {
+    let app = app_with(db, &[("MAX_TASKS_PER_USER", "3")]).await;
     let first = app.say("ann", None, "add water the plants").await;
     let conversation = first["conversation_id"].as_i64();
     for title in ["feed the cat", "call mom"] {
@@ -120,18 +106,15 @@ async fn tasks_per_user(store: Store) {
 }
 
 /// Conversations per user and messages per conversation.
-async fn conversations_and_messages(store: Store) {
-    let Some(app) = app_with(
-        store,
+async fn conversations_and_messages(db: TestDb) {
+    let app = app_with(
+        db,
         &[
             ("MAX_CONVERSATIONS_PER_USER", "2"),
             ("MAX_MESSAGES_PER_CONVERSATION", "4"),
         ],
     )
-    .await
-    else {
-        return;
-    };
+    .await;
     let first = app.say("ann", None, "hello").await;
     let id = first["conversation_id"].as_i64().unwrap();
     app.say("ann", Some(id), "add buy milk").await;
@@ -167,10 +150,8 @@ async fn conversations_and_messages(store: Store) {
 
 /// A long list shows its first tasks and says how many more; the stored
 /// result keeps only those.
-async fn long_lists(store: Store) {
-    let Some(app) = app_with(store, &[("LIST_MAX_TASKS", "3")]).await else {
-        return;
-    };
+async fn long_lists(db: TestDb) {
+    let app = app_with(db, &[("LIST_MAX_TASKS", "3")]).await;
     for i in 1..=5 {
         tasks::add(&app.db.db, "ann", &format!("Chore {i}"), None)
             .await
@@ -199,7 +180,7 @@ async fn long_lists(store: Store) {
 
 /// The model may delete one task per turn; more waits for a "yes", which
 /// deletes exactly the tasks it named.
-async fn model_bulk_delete_asks_first(store: Store) {
+async fn model_bulk_delete_asks_first(db: TestDb) {
     let model = ScriptedOpenAi::start(vec![
         Reply::tool_calls(vec![
             ("delete_task", json!({"task_id": 1})),
@@ -210,14 +191,11 @@ async fn model_bulk_delete_asks_first(store: Store) {
     ])
     .await;
     let base_url = model.base_url();
-    let Some(app) = app_with(
-        store,
+    let app = app_with(
+        db,
         &[("LLM_PROVIDER", "openai"), ("OPENAI_BASE_URL", &base_url)],
     )
-    .await
-    else {
-        return;
-    };
+    .await;
     for title in ["Alpha", "Beta", "Gamma", "Delta"] {
         tasks::add(&app.db.db, "ann", title, None).await.unwrap();
     }
@@ -262,7 +240,7 @@ async fn model_bulk_delete_asks_first(store: Store) {
     assert_eq!(tasks::count(&app.db.db, "ann").await.unwrap().0, 2);
 }
 
-on_both_stores!(
+todo_core::db_test!(
     turns_per_minute,
     concurrent_turns,
     tasks_per_user,

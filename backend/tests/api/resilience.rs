@@ -1,15 +1,17 @@
-//! Statelessness across restarts, and a sidecar that dies between turns.
-
-mod support;
+//! Statelessness across restarts, and a sidecar that dies between turns:
+//! the backend runs as the real binary, since its process and its sidecar
+//! child are what these tests stop and kill.
 
 use std::time::Duration;
 
 use serde_json::json;
-use support::app::{Store, TestApp, send_signal};
 use todo_core::db::{SortOrder, conversations};
+use todo_core::testing::db::TestDb;
 
-async fn a_conversation_survives_a_restart(store: Store) {
-    let mut app = TestApp::spawn(db_or_skip!(store)).await;
+use crate::support::app::{TestApp, send_signal};
+
+async fn a_conversation_survives_a_restart(db: TestDb) {
+    let mut app = TestApp::spawn_process(db).await;
     let first = app.say("alice", None, "add buy milk").await;
     let conversation = first["conversation_id"].as_i64().unwrap();
     let id = first["tool_calls"][0]["result"]["task_id"]
@@ -32,8 +34,8 @@ async fn a_conversation_survives_a_restart(store: Store) {
     assert_eq!(contents[2], format!("task {id} is done"));
 }
 
-async fn a_dead_sidecar_costs_one_clean_503_at_most(store: Store) {
-    let app = TestApp::spawn(db_or_skip!(store)).await;
+async fn a_dead_sidecar_costs_one_clean_503_at_most(db: TestDb) {
+    let app = TestApp::spawn_process(db).await;
     app.say("alice", None, "add buy milk").await;
     let pid = app.sidecar_pid().expect("the backend runs its sidecar");
     send_signal(pid, "KILL");
@@ -91,7 +93,7 @@ async fn a_dead_sidecar_costs_one_clean_503_at_most(store: Store) {
     assert_eq!(ready.status().as_u16(), 200);
 }
 
-on_both_stores!(
+todo_core::db_test!(
     a_conversation_survives_a_restart,
     a_dead_sidecar_costs_one_clean_503_at_most
 );

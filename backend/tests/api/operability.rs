@@ -1,17 +1,23 @@
 //! What an operator relies on, against the real binaries: the token policy
 //! at start and per request, request ids, error bodies without internals,
 //! `/metrics`, and logs without credentials or task contents.
-
-#[path = "support/scripted_openai.rs"]
-mod scripted_openai;
-mod support;
+//!
+//! Start-up failures, logs and exact `/metrics` counts belong to a process,
+//! so those tests run the binaries; the rest serve the backend in-process.
+//! Every process binds port 0 and its port is read from its log.
 
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use support::app::{AUDIENCE, Store, TestApp, backend_bin, fresh_db, sidecar_bin};
+use todo_core::testing::db::{self, TestDb};
 use todo_core::testing::jwt::TokenBuilder;
+
+use crate::support::app::{
+    AUDIENCE, BACKEND_LISTENING, SIDECAR_LISTENING, TestApp, backend_bin, port_from_log,
+    sidecar_bin,
+};
+use crate::support::scripted_openai;
 
 /// Runs `bin` with `env` only and returns its exit success and stderr.
 async fn run_to_exit(bin: std::path::PathBuf, env: &[(&str, &str)]) -> (bool, String) {
@@ -58,7 +64,7 @@ async fn a_secret_under_32_bytes_stops_both_binaries_at_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_valid_for_years_is_refused() {
-    let app = TestApp::spawn(fresh_db(Store::Sqlite).await.unwrap()).await;
+    let app = TestApp::spawn(db::sqlite().await).await;
     let body = json!({"message": "show my tasks"});
     let sign = |ttl: i64| {
         TokenBuilder::new("alice", AUDIENCE)
@@ -102,10 +108,15 @@ impl Proc {
         Self { child, log }
     }
 
+    /// The port it logged on its `listening` line.
+    async fn port(&self, listening: &str) -> u16 {
+        port_from_log(&self.log, listening).await
+    }
+
     /// Stops the process and returns everything it logged.
     async fn stop_and_read_log(mut self) -> String {
         if let Some(pid) = self.child.id() {
-            support::app::send_signal(pid, "TERM");
+            crate::support::app::send_signal(pid, "TERM");
         }
         let _ = tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await;
         std::fs::read_to_string(&self.log).unwrap()
@@ -138,10 +149,10 @@ fn client() -> reqwest::Client {
 
 const SECRET: &str = "operability-test-secret-0123456789abcdef";
 
-fn backend_env(port: u16, db_url: &str, extra: &[(&str, String)]) -> Vec<(&'static str, String)> {
+fn backend_env(db_url: &str, extra: &[(&str, String)]) -> Vec<(&'static str, String)> {
     let mut env: Vec<(&'static str, String)> = vec![
         ("HOST", "127.0.0.1".into()),
-        ("PORT", port.to_string()),
+        ("PORT", "0".into()),
         ("DATABASE_URL", db_url.into()),
         ("BETTER_AUTH_SECRET", SECRET.into()),
         ("LLM_PROVIDER", "offline".into()),
@@ -158,7 +169,7 @@ fn backend_env(port: u16, db_url: &str, extra: &[(&str, String)]) -> Vec<(&'stat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_ids_round_trip_and_appear_in_error_bodies() {
-    let app = TestApp::spawn(fresh_db(Store::Sqlite).await.unwrap()).await;
+    let app = TestApp::spawn(db::sqlite().await).await;
     let url = format!("{}/api/alice/chat", app.base);
     let body = json!({"message": "hi"});
 
@@ -207,22 +218,14 @@ async fn request_ids_round_trip_and_appear_in_error_bodies() {
 
 /// One turn over an HTTP sidecar, both at `RUST_LOG=debug`: the request id is
 /// in both logs, `/metrics` on both shows the turn, the tool call and the
-/// pool, and neither log holds the bearer token or the task's title.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking() {
-    // PostgreSQL too: its driver logs query parameters at debug level.
-    for db in todo_core::testing::db::each().await {
-        one_turn_over_http(db).await;
-    }
-}
-
-async fn one_turn_over_http(db: todo_core::testing::db::TestDb) {
+/// pool, and neither log holds the bearer token or the task's title. On
+/// PostgreSQL too: its driver logs query parameters at debug level.
+async fn one_turn_is_traced_and_measured_on_both_sides_without_leaking(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let http = client();
-    let sidecar_port = support::app::free_port();
     let sidecar = Proc::spawn(
         sidecar_bin(),
-        &["--http", &format!("127.0.0.1:{sidecar_port}")],
+        &["--http", "127.0.0.1:0"],
         &[
             ("DATABASE_URL", db.url.clone()),
             ("BETTER_AUTH_SECRET", SECRET.into()),
@@ -230,12 +233,11 @@ async fn one_turn_over_http(db: todo_core::testing::db::TestDb) {
         ],
         dir.path().join("sidecar.log"),
     );
+    let sidecar_port = sidecar.port(SIDECAR_LISTENING).await;
     let sidecar_base = format!("http://127.0.0.1:{sidecar_port}");
     wait_for(&http, &format!("{sidecar_base}/healthz"), 200).await;
 
-    let port = support::app::free_port();
     let env = backend_env(
-        port,
         &db.url,
         &[
             ("MCP_URL", format!("{sidecar_base}/mcp")),
@@ -243,7 +245,7 @@ async fn one_turn_over_http(db: todo_core::testing::db::TestDb) {
         ],
     );
     let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("http://127.0.0.1:{}", backend.port(BACKEND_LISTENING).await);
     wait_for(&http, &format!("{base}/readyz"), 200).await;
 
     let token = todo_core::testing::jwt::sign_hs256(SECRET, "alice", AUDIENCE, 600);
@@ -367,10 +369,14 @@ fn assert_no_internals(what: &str, text: &str, extra: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_sidecar_is_named_without_its_address() {
-    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let db = db::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let http = client();
-    let dead_port = support::app::free_port();
+    // Bound but never listening: connections to it are refused, and no one
+    // else can take the port while this test runs.
+    let dead = tokio::net::TcpSocket::new_v4().unwrap();
+    dead.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
     let missing = dir.path().join("no-such-sidecar");
     let missing = missing.display().to_string();
     // Over HTTP to a port nobody listens on, and over stdio to a missing program.
@@ -379,10 +385,9 @@ async fn an_unreachable_sidecar_is_named_without_its_address() {
         ("MCP_COMMAND", missing.clone()),
     ];
     for (key, value) in cases {
-        let port = support::app::free_port();
-        let env = backend_env(port, &db.url, &[(key, value.clone())]);
+        let env = backend_env(&db.url, &[(key, value.clone())]);
         let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("http://127.0.0.1:{}", backend.port(BACKEND_LISTENING).await);
         wait_for(&http, &format!("{base}/healthz"), 200).await;
         let hidden = [dead_port.to_string(), missing.clone()];
         let hidden: Vec<&str> = hidden.iter().map(String::as_str).collect();
@@ -427,17 +432,15 @@ async fn an_unreachable_sidecar_is_named_without_its_address() {
 /// one log has the request id from both sides, and neither token nor title.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdio_mode_logs_hold_the_request_id_but_no_token_or_title() {
-    let db = fresh_db(Store::Sqlite).await.unwrap();
+    let db = db::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let http = client();
-    let port = support::app::free_port();
     let env = backend_env(
-        port,
         &db.url,
         &[("RUST_LOG", "debug".into()), ("LOG_FORMAT", "json".into())],
     );
     let backend = Proc::spawn(backend_bin(), &[], &env, dir.path().join("backend.log"));
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("http://127.0.0.1:{}", backend.port(BACKEND_LISTENING).await);
     wait_for(&http, &format!("{base}/readyz"), 200).await;
     let token = todo_core::testing::jwt::sign_hs256(SECRET, "bob", AUDIENCE, 600);
     let r = http
@@ -492,16 +495,16 @@ async fn stdio_mode_logs_hold_the_request_id_but_no_token_or_title() {
     }
 }
 
-/// With a model, `/metrics` times each model request.
+/// With a model, `/metrics` times each model request (exactly one here: the
+/// count is the process's, so the backend runs alone in one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_requests_are_timed() {
     let model = scripted_openai::ScriptedOpenAi::start(vec![scripted_openai::Reply::text(
         "Nothing to do.",
     )])
     .await;
-    let db = fresh_db(Store::Sqlite).await.unwrap();
-    let app = TestApp::spawn_with(
-        db,
+    let app = TestApp::spawn_process_with(
+        db::sqlite().await,
         &[
             ("LLM_PROVIDER", "openai"),
             ("OPENAI_BASE_URL", &model.base_url()),
@@ -522,3 +525,5 @@ async fn model_requests_are_timed() {
     let series = r#"todo_model_request_duration_seconds_count{outcome="ok"} 1"#;
     assert!(metrics.contains(series), "no {series}:\n{metrics}");
 }
+
+todo_core::db_test!(one_turn_is_traced_and_measured_on_both_sides_without_leaking);
