@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::schema::{conversations, messages, tasks};
 use crate::tools::{ToolCallRecord, ToolName};
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, Deserialize)]
 #[diesel(table_name = tasks)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
 pub struct Task {
