@@ -25,7 +25,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(settings: Settings, db: Database, verifier: JwtVerifier) -> anyhow::Result<Self> {
         let target = mcp_target(&settings)?;
-        let mcp = McpClient::new(target, Duration::from_secs(settings.tool_timeout_secs));
+        let mcp = McpClient::new(
+            target,
+            Duration::from_secs(settings.tool_timeout_secs),
+            Duration::from_millis(settings.tool_retry_window_ms),
+        );
         let agent = Agent::from_settings(&settings);
         Ok(Self {
             settings,

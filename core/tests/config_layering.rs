@@ -47,6 +47,7 @@ fn every_setting_is_read_from_its_environment_variable() {
         "openai_offline_fallback" => "false",
         "openai_max_completion_tokens" | "max_tool_calls_per_turn" => "7",
         k if k.ends_with("_secs")
+            || k.ends_with("_ms")
             || k.ends_with("_limit")
             || k.ends_with("_chars")
             || k.ends_with("_steps")
