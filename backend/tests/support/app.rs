@@ -57,7 +57,12 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: TestDb, extra_env: &[(&str, &str)]) -> Self {
-        let secret = format!("test-secret-{}-0123456789abcdef", uuid_like());
+        // A caller-chosen secret (e.g. shared with a sidecar it runs) wins.
+        let secret = extra_env
+            .iter()
+            .find(|(k, _)| *k == "BETTER_AUTH_SECRET")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_else(|| format!("test-secret-{}-0123456789abcdef", uuid_like()));
         let port = free_port();
         let mut env = vec![
             ("HOST".to_string(), "127.0.0.1".to_string()),
@@ -228,9 +233,12 @@ fn child_pids(parent: u32) -> Vec<u32> {
             std::fs::read_to_string(format!("/proc/{pid}/stat"))
                 .ok()
                 .and_then(|stat| {
-                    // Field 4 (after the parenthesised command) is the parent pid.
-                    let rest = &stat[stat.rfind(')')? + 2..];
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                    // Fields 3 and 4 (after the parenthesised command) are the
+                    // state and the parent pid; a zombie (Z) is already dead.
+                    let mut rest = stat[stat.rfind(')')? + 2..].split_whitespace();
+                    let state = rest.next()?;
+                    let ppid = rest.next()?.parse::<u32>().ok()?;
+                    (state != "Z").then_some(ppid)
                 })
                 == Some(parent)
         })

@@ -1,0 +1,360 @@
+//! Faults that lose nothing and duplicate nothing: concurrent "add a task"
+//! turns while the sidecar is killed (SIGKILL) several times, over stdio (the
+//! backend respawns it) and over streamable HTTP (restarted half a second
+//! later, as a pod's kubelet would). Every task stored must belong to a turn
+//! that answered success, once; every success must have stored its task.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::app::{Store, TestApp, free_port, send_signal, sidecar_bin};
+use todo_core::db::{StatusFilter, tasks};
+use tokio::process::{Child, Command};
+use tokio::sync::Mutex;
+
+const USERS: usize = 12;
+const LOAD: Duration = Duration::from_secs(8);
+/// When the sidecar is killed, from the start of the load.
+const KILLS_AT: [Duration; 3] = [
+    Duration::from_millis(1500),
+    Duration::from_millis(3700),
+    Duration::from_millis(5900),
+];
+/// How long the HTTP sidecar stays down after each kill.
+const HTTP_DOWNTIME: Duration = Duration::from_millis(500);
+/// The longest a turn may take: the retry window plus a respawn, with room.
+const TURN_LIMIT: Duration = Duration::from_secs(20);
+
+/// One test at a time: the figures mean something only without a
+/// neighbour competing for the CPU.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+/// What the load saw.
+#[derive(Default)]
+struct Tally {
+    turns: usize,
+    failed: usize,
+    /// Tokens of the turns that answered success with a created task.
+    succeeded: HashSet<String>,
+    /// Failure bodies, for the report.
+    failures: Vec<String>,
+    /// How long each turn took.
+    latencies: Vec<Duration>,
+    /// From each kill of the HTTP sidecar until its successor answered.
+    outages: Vec<Duration>,
+}
+
+impl Tally {
+    /// (median, slowest) turn.
+    fn latency(&mut self) -> (Duration, Duration) {
+        self.latencies.sort();
+        let n = self.latencies.len();
+        (
+            self.latencies.get(n / 2).copied().unwrap_or_default(),
+            self.latencies.last().copied().unwrap_or_default(),
+        )
+    }
+}
+
+enum Mode {
+    Stdio,
+    Http,
+}
+
+/// A `todo-mcp --http` process the test kills and restarts on one port.
+struct HttpSidecar {
+    port: u16,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+impl HttpSidecar {
+    async fn start(port: u16, env: Vec<(String, String)>) -> Self {
+        let mut sidecar = HttpSidecar {
+            port,
+            env,
+            child: None,
+        };
+        sidecar.spawn().await;
+        sidecar
+    }
+
+    async fn spawn(&mut self) {
+        let child = Command::new(sidecar_bin())
+            .arg("--http")
+            .arg(format!("127.0.0.1:{}", self.port))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn todo-mcp --http");
+        self.child = Some(child);
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let url = format!("http://127.0.0.1:{}/healthz", self.port);
+        while !client
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(Instant::now() < deadline, "todo-mcp --http did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn kill(&mut self) {
+        let mut child = self.child.take().expect("running");
+        send_signal(child.id().expect("pid"), "KILL");
+        let _ = child.wait().await;
+    }
+}
+
+/// One "add task <token>" turn: `Ok` when it answered success with the
+/// created task, otherwise why not.
+async fn turn(app: &TestApp, user: &str, token: &str) -> Result<(), String> {
+    let response = app
+        .client
+        .post(format!("{}/api/{user}/chat", app.base))
+        .bearer_auth(app.token(user))
+        .json(&json!({ "message": format!("add task {token}") }))
+        .send()
+        .await
+        .map_err(|e| format!("no response: {e}"))?;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status != 200 {
+        // Errors carry a code, a plain message and the request id.
+        assert!(body["error"]["code"].is_string(), "{status}: {body}");
+        assert!(body["error"]["request_id"].is_string(), "{status}: {body}");
+        return Err(format!("{status} {}", body["error"]));
+    }
+    let result = &body["tool_calls"][0]["result"];
+    let title = result["title"].as_str().unwrap_or_default().to_lowercase();
+    if result["status"] == "created" && title.contains(token) {
+        Ok(())
+    } else {
+        Err(format!("200 without the task: {body}"))
+    }
+}
+
+/// Runs the load, killing the sidecar at [`KILLS_AT`]; returns the tally
+/// and how many kills hit a live sidecar.
+async fn load_with_kills(
+    app: &Arc<TestApp>,
+    mode: &Mode,
+    http: Option<&mut HttpSidecar>,
+) -> (Tally, usize) {
+    let tally = Arc::new(std::sync::Mutex::new(Tally::default()));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for u in 0..USERS {
+        let (app, tally) = (app.clone(), tally.clone());
+        workers.push(tokio::spawn(async move {
+            let user = format!("user{u}");
+            let mut n = 0;
+            while started.elapsed() < LOAD {
+                n += 1;
+                let token = format!("tk{u}x{n}");
+                let began = Instant::now();
+                let outcome = turn(&app, &user, &token).await;
+                let took = began.elapsed();
+                assert!(took < TURN_LIMIT, "a turn took {took:?}");
+                let mut t = tally.lock().unwrap();
+                t.turns += 1;
+                t.latencies.push(took);
+                match outcome {
+                    Ok(()) => {
+                        t.succeeded.insert(token);
+                    }
+                    Err(why) => {
+                        t.failed += 1;
+                        t.failures.push(why);
+                    }
+                }
+            }
+        }));
+    }
+    let mut kills = 0;
+    let mut outages = Vec::new();
+    let mut http = http;
+    for at in KILLS_AT {
+        tokio::time::sleep_until((started + at).into()).await;
+        match mode {
+            Mode::Stdio => {
+                if let Some(pid) = app.sidecar_pid() {
+                    send_signal(pid, "KILL");
+                    kills += 1;
+                }
+            }
+            Mode::Http => {
+                let sidecar = http.as_deref_mut().expect("an HTTP sidecar");
+                let killed = Instant::now();
+                sidecar.kill().await;
+                kills += 1;
+                tokio::time::sleep(HTTP_DOWNTIME).await;
+                sidecar.spawn().await;
+                outages.push(killed.elapsed());
+            }
+        }
+    }
+    for w in workers {
+        w.await.expect("a load worker panicked");
+    }
+    let mut tally = Arc::try_unwrap(tally).ok().unwrap().into_inner().unwrap();
+    tally.outages = outages;
+    (tally, kills)
+}
+
+/// The counters of the backend's `/metrics` whose names contain `part`.
+async fn metric_lines(app: &TestApp, part: &str) -> Vec<String> {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && l.contains(part))
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn sidecar_killed_under_load(store: Store, mode: Mode) {
+    let _serial = SERIAL.lock().await;
+    let db = db_or_skip!(store);
+    let secret = format!("faults-secret-{}-0123456789abcdef", std::process::id());
+    let mut http = None;
+    let mut env = vec![("BETTER_AUTH_SECRET".to_string(), secret.clone())];
+    if let Mode::Http = mode {
+        let port = free_port();
+        let sidecar_env = vec![
+            ("DATABASE_URL".to_string(), db.url.clone()),
+            ("BETTER_AUTH_SECRET".to_string(), secret.clone()),
+            ("RUST_LOG".to_string(), "warn".to_string()),
+        ];
+        http = Some(HttpSidecar::start(port, sidecar_env).await);
+        env.push((
+            "MCP_URL".to_string(),
+            format!("http://127.0.0.1:{port}/mcp"),
+        ));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = Arc::new(TestApp::spawn_with(db, &env).await);
+    let first_pid = app.sidecar_pid();
+
+    let (mut tally, kills) = load_with_kills(&app, &mode, http.as_mut()).await;
+    let (median, slowest) = tally.latency();
+
+    // What was stored, per token.
+    let mut stored: HashMap<String, usize> = HashMap::new();
+    for u in 0..USERS {
+        for task in tasks::list(&app.db.db, &format!("user{u}"), StatusFilter::All)
+            .await
+            .unwrap()
+        {
+            let title = task.title.to_lowercase();
+            let token = title
+                .split_whitespace()
+                .last()
+                .unwrap_or_default()
+                .to_owned();
+            *stored.entry(token).or_default() += 1;
+        }
+    }
+    let duplicates: usize = stored.values().map(|n| n - 1).sum();
+    let unreplied: Vec<&String> = stored
+        .keys()
+        .filter(|t| !tally.succeeded.contains(*t))
+        .collect();
+    let lost: Vec<&String> = tally
+        .succeeded
+        .iter()
+        .filter(|t| !stored.contains_key(*t))
+        .collect();
+    let mode_name = match mode {
+        Mode::Stdio => "stdio",
+        Mode::Http => "http",
+    };
+    println!(
+        "faults {mode_name} on {store:?}: {} turns by {USERS} users in {LOAD:?}, {kills} SIGKILLs; \
+         {} failed turns, {} changes without a successful reply, {} duplicates, {} lost; turns took {median:?} (median), {slowest:?} (slowest)",
+        tally.turns,
+        tally.failed,
+        unreplied.len(),
+        duplicates,
+        lost.len(),
+    );
+    if !tally.outages.is_empty() {
+        println!("  sidecar away after each kill: {:?}", tally.outages);
+    }
+    for line in metric_lines(&app, "retries").await {
+        println!("  {line}");
+    }
+    for line in metric_lines(&app, "reconnects").await {
+        println!("  {line}");
+    }
+    for why in tally.failures.iter().take(5) {
+        println!("  failed turn: {why}");
+    }
+
+    assert_eq!(kills, KILLS_AT.len(), "every kill found a sidecar");
+    if let Mode::Stdio = mode {
+        // One respawn per death, however many turns found it dead.
+        let reconnects = metric_lines(&app, "todo_mcp_reconnects_total").await;
+        assert_eq!(
+            reconnects,
+            [format!("todo_mcp_reconnects_total {kills}")],
+            "respawns"
+        );
+        let pid = app.sidecar_pid().expect("a sidecar runs after the load");
+        assert_ne!(Some(pid), first_pid, "the sidecar was respawned");
+        assert!(
+            Path::new(&format!("/proc/{pid}")).exists(),
+            "the sidecar lives"
+        );
+    }
+    assert!(
+        tally.turns > USERS * 4,
+        "the load ran: {} turns",
+        tally.turns
+    );
+    assert_eq!(duplicates, 0, "tasks stored twice");
+    assert!(
+        unreplied.is_empty(),
+        "changes whose turn did not succeed: {unreplied:?}"
+    );
+    assert!(
+        lost.is_empty(),
+        "successful turns with no stored task: {lost:?}"
+    );
+    assert_eq!(
+        tally.failed, 0,
+        "turns failed although the sidecar was back within the retry window: {:?}",
+        tally.failures
+    );
+}
+
+async fn stdio_sidecar_killed_under_load(store: Store) {
+    sidecar_killed_under_load(store, Mode::Stdio).await;
+}
+
+async fn http_sidecar_killed_under_load(store: Store) {
+    sidecar_killed_under_load(store, Mode::Http).await;
+}
+
+on_both_stores!(
+    stdio_sidecar_killed_under_load,
+    http_sidecar_killed_under_load
+);
