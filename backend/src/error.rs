@@ -73,6 +73,9 @@ pub enum ApiError {
         part: Part,
         #[source]
         source: anyhow::Error,
+        /// What the turn had already changed when `part` failed, e.g.
+        /// `created task 5 "Buy milk"`: those changes stand.
+        done: Vec<String>,
     },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -83,6 +86,21 @@ impl ApiError {
         ApiError::Unavailable {
             part,
             source: source.into(),
+            done: Vec::new(),
+        }
+    }
+
+    /// `part` failed after the turn had already made the changes in `done`;
+    /// the message says what they were, so the user does not repeat them.
+    pub fn unavailable_after(
+        part: Part,
+        source: impl Into<anyhow::Error>,
+        done: Vec<String>,
+    ) -> Self {
+        ApiError::Unavailable {
+            part,
+            source: source.into(),
+            done,
         }
     }
 
@@ -108,7 +126,14 @@ impl ApiError {
             ApiError::Token(AuthError::KeysUnavailable(_)) => {
                 "tokens cannot be verified right now; please try again shortly".into()
             }
-            ApiError::Unavailable { part, .. } => part.public_message().into(),
+            ApiError::Unavailable { part, done, .. } if done.is_empty() => {
+                part.public_message().into()
+            }
+            ApiError::Unavailable { part, done, .. } => format!(
+                "{}. Before it stopped, this request already {}; the rest was not done",
+                part.public_message(),
+                done.join(", ")
+            ),
             other => other.to_string(),
         }
     }
@@ -130,7 +155,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         // The details, with their whole chain of causes, go to the log only.
         match self {
-            ApiError::Unavailable { part, source } => {
+            ApiError::Unavailable { part, source, .. } => {
                 tracing::error!(
                     part = part.name(),
                     error = format!("{source:#}"),

@@ -4,6 +4,8 @@
 //! later, as a pod's kubelet would). Every task stored must belong to a turn
 //! that answered success, once; every success must have stored its task.
 
+#[path = "support/scripted_openai.rs"]
+mod scripted_openai;
 mod support;
 
 use std::collections::{HashMap, HashSet};
@@ -12,6 +14,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use scripted_openai::{Reply, SCRIPTED_MODEL, ScriptedOpenAi};
 use serde_json::{Value, json};
 use support::app::{Store, TestApp, free_port, send_signal, sidecar_bin};
 use todo_core::db::{StatusFilter, tasks};
@@ -358,7 +361,89 @@ async fn http_sidecar_killed_under_load(store: Store) {
     sidecar_killed_under_load(store, Mode::Http).await;
 }
 
+/// A turn whose second tool call finds the sidecar gone for good answers
+/// 503, and the message names what its first call already changed.
+async fn a_turn_cut_short_says_what_it_changed(store: Store) {
+    let _serial = SERIAL.lock().await;
+    let db = db_or_skip!(store);
+    // The model asks for one task, then (while the test kills the sidecar)
+    // for another.
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_call("add_task", json!({"title": "Eggs"})),
+        Reply::tool_call("add_task", json!({"title": "Bread"})).after(Duration::from_millis(1500)),
+        Reply::text("Both added."),
+    ])
+    .await;
+    let secret = format!("faults-secret-{}-0123456789abcdef", std::process::id());
+    let port = free_port();
+    let mut sidecar = HttpSidecar::start(
+        port,
+        vec![
+            ("DATABASE_URL".to_string(), db.url.clone()),
+            ("BETTER_AUTH_SECRET".to_string(), secret.clone()),
+            ("RUST_LOG".to_string(), "warn".to_string()),
+        ],
+    )
+    .await;
+    let mcp_url = format!("http://127.0.0.1:{port}/mcp");
+    let base_url = model.base_url();
+    let app = Arc::new(
+        TestApp::spawn_with(
+            db,
+            &[
+                ("BETTER_AUTH_SECRET", &secret),
+                ("MCP_URL", &mcp_url),
+                ("LLM_PROVIDER", "openai"),
+                ("OPENAI_BASE_URL", &base_url),
+                ("OPENAI_MODEL", SCRIPTED_MODEL),
+                ("TOOL_RETRY_WINDOW_MS", "300"),
+            ],
+        )
+        .await,
+    );
+
+    let turn = tokio::spawn({
+        let app = app.clone();
+        async move {
+            app.chat("dana", json!({"message": "add eggs and bread"}))
+                .await
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let eggs = loop {
+        let stored = tasks::list(&app.db.db, "dana", StatusFilter::All)
+            .await
+            .unwrap();
+        if let Some(task) = stored.first() {
+            break task.clone();
+        }
+        assert!(Instant::now() < deadline, "the first call never landed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    sidecar.kill().await;
+
+    let (status, body) = turn.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert!(body["error"]["request_id"].is_string(), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("already created task {} \"Eggs\"", eggs.id))
+            && message.contains("the rest was not done"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("127.0.0.1"),
+        "no internal address: {message}"
+    );
+    let stored = tasks::list(&app.db.db, "dana", StatusFilter::All)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![eggs], "only the first call's change");
+}
+
 on_both_stores!(
     stdio_sidecar_killed_under_load,
-    http_sidecar_killed_under_load
+    http_sidecar_killed_under_load,
+    a_turn_cut_short_says_what_it_changed
 );
