@@ -18,6 +18,7 @@ use scripted_openai::{Reply, SCRIPTED_MODEL, ScriptedOpenAi};
 use serde_json::{Value, json};
 use support::app::{Store, TestApp, free_port, send_signal, sidecar_bin};
 use todo_core::db::{StatusFilter, tasks};
+use todo_core::testing::db::TasksWriteLock;
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
@@ -442,8 +443,85 @@ async fn a_turn_cut_short_says_what_it_changed(store: Store) {
     assert_eq!(stored, vec![eggs], "only the first call's change");
 }
 
+/// A call cut off in the middle of its change, with no sidecar to retry on,
+/// is reported as a step that may or may not have been done.
+async fn a_call_cut_off_mid_way_is_reported_in_doubt(store: Store) {
+    let _serial = SERIAL.lock().await;
+    let db = db_or_skip!(store);
+    let secret = format!("faults-secret-{}-0123456789abcdef", std::process::id());
+    let port = free_port();
+    let mut sidecar = HttpSidecar::start(
+        port,
+        vec![
+            ("DATABASE_URL".to_string(), db.url.clone()),
+            ("BETTER_AUTH_SECRET".to_string(), secret.clone()),
+            ("RUST_LOG".to_string(), "warn".to_string()),
+        ],
+    )
+    .await;
+    let mcp_url = format!("http://127.0.0.1:{port}/mcp");
+    let app = Arc::new(
+        TestApp::spawn_with(
+            db,
+            &[
+                ("BETTER_AUTH_SECRET", &secret),
+                ("MCP_URL", &mcp_url),
+                ("TOOL_RETRY_WINDOW_MS", "300"),
+            ],
+        )
+        .await,
+    );
+
+    // The sidecar's insert waits behind this lock until the sidecar is gone.
+    let lock = TasksWriteLock::take(&app.db.db).await.unwrap();
+    let turn = tokio::spawn({
+        let app = app.clone();
+        async move { app.chat("erin", json!({"message": "add bread"})).await }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lock.has_waiters(&app.db.db).await.unwrap() != Some(true) {
+        assert!(
+            Instant::now() < deadline,
+            "the call never reached the store"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sidecar.kill().await;
+    let (status, body) = turn.await.unwrap();
+    lock.release().await.unwrap();
+
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "It stopped while trying to create a task \"Bread\", which may or may not have been done"
+        ),
+        "{message}"
+    );
+    assert!(
+        !message.contains("already"),
+        "nothing was confirmed: {message}"
+    );
+    // Here it was not: the dead sidecar's transaction never committed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        tasks::list(&app.db.db, "erin", StatusFilter::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 on_both_stores!(
     stdio_sidecar_killed_under_load,
     http_sidecar_killed_under_load,
     a_turn_cut_short_says_what_it_changed
 );
+
+/// PostgreSQL only: its table lock holds the sidecar's insert alone, where
+/// SQLite's write lock would hold the backend's own writes too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_cut_off_mid_way_is_reported_in_doubt_on_postgres() {
+    a_call_cut_off_mid_way_is_reported_in_doubt(Store::Postgres).await;
+}

@@ -12,7 +12,7 @@
 
 use todo_core::db::conversations::{self, NewTurnMessage};
 use todo_core::db::{Conversation, Message, Role};
-use todo_core::tools::{ChangeStatus, ToolResult};
+use todo_core::tools::{ChangeStatus, ToolCall, ToolResult};
 
 use super::TurnSink;
 use crate::agent::{AgentError, HistoryMessage, ToolCallRecord};
@@ -202,12 +202,14 @@ impl Turn {
         let tool_calls = invoker.records;
         let reply = match reply {
             Ok(reply) => reply,
-            // The changes made before the tools went away stand: say which.
+            // The changes made before the tools went away stand, and a call
+            // cut off mid-way may have run: say which.
             Err(AgentError::ToolsUnavailable(e)) => {
                 return Err(ApiError::unavailable_after(
                     Part::McpSidecar,
                     e,
                     changes_made(&tool_calls),
+                    invoker.in_doubt.as_ref().map(step),
                 ));
             }
             Err(e) => return Err(e.into()),
@@ -286,4 +288,15 @@ fn changes_made(tool_calls: &[ToolCallRecord]) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// A call as a step of a request, e.g. `create a task "Bread"`.
+fn step(call: &ToolCall) -> String {
+    match call {
+        ToolCall::AddTask(a) => format!("create a task \"{}\"", a.title),
+        ToolCall::CompleteTask(a) => format!("complete task {}", a.task_id),
+        ToolCall::DeleteTask(a) => format!("delete task {}", a.task_id),
+        ToolCall::UpdateTask(a) => format!("update task {}", a.task_id),
+        ToolCall::ListTasks(_) => "list tasks".into(),
+    }
 }

@@ -42,6 +42,10 @@ pub enum McpError {
     Timeout(Duration),
     #[error("the MCP sidecar refused the request: {0}")]
     Protocol(String),
+    /// The connection broke after the call was sent and the sidecar did not
+    /// come back in time: the call may or may not have been carried out.
+    #[error("the MCP sidecar went away during the call: {0}")]
+    InDoubt(String),
 }
 
 type Service = RunningService<RoleClient, ()>;
@@ -235,7 +239,12 @@ impl McpClient {
             };
             let closes = window_opened.expect("set above") + self.retry_window;
             if breaks > MAX_BREAKS || Instant::now() + pause >= closes {
-                return Err(McpError::Unavailable(error));
+                // Once an attempt was sent, whether it ran cannot be known.
+                return Err(if breaks > 0 {
+                    McpError::InDoubt(error)
+                } else {
+                    McpError::Unavailable(error)
+                });
             }
             metrics::counter!("todo_tool_call_retries_total").increment(1);
             tracing::info!(error = %error, ?pause, "retrying the tool call");
