@@ -314,14 +314,15 @@ async fn sidecar_killed_under_load(store: Store, mode: Mode) {
     }
 
     assert_eq!(kills, KILLS_AT.len(), "every kill found a sidecar");
+    // One reconnect (over stdio: one respawn) per death, however many turns
+    // found it dead.
+    let reconnects = metric_lines(&app, "todo_mcp_reconnects_total").await;
+    assert_eq!(
+        reconnects,
+        [format!("todo_mcp_reconnects_total {kills}")],
+        "reconnects"
+    );
     if let Mode::Stdio = mode {
-        // One respawn per death, however many turns found it dead.
-        let reconnects = metric_lines(&app, "todo_mcp_reconnects_total").await;
-        assert_eq!(
-            reconnects,
-            [format!("todo_mcp_reconnects_total {kills}")],
-            "respawns"
-        );
         let pid = app.sidecar_pid().expect("a sidecar runs after the load");
         assert_ne!(Some(pid), first_pid, "the sidecar was respawned");
         assert!(

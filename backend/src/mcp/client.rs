@@ -75,7 +75,7 @@ pub struct McpClient {
 
 impl McpClient {
     /// `timeout` bounds each attempt; a call whose connection broke is tried
-    /// again until `retry_window` after its first failure.
+    /// again until `retry_window` after the latest break.
     pub fn new(target: McpTarget, timeout: Duration, retry_window: Duration) -> Self {
         Self {
             target,
@@ -96,9 +96,6 @@ impl McpClient {
             }
             tracing::warn!("MCP sidecar connection closed; reconnecting");
         }
-        if slot.generations > 0 {
-            metrics::counter!("todo_mcp_reconnects_total").increment(1);
-        }
         // The old connection (its child, over stdio) goes before a new one starts.
         if let Some(old) = slot.current.take() {
             let _ = tokio::time::timeout(Duration::from_secs(2), old.service.cancel()).await;
@@ -106,6 +103,9 @@ impl McpClient {
         let service = tokio::time::timeout(self.timeout, self.connect())
             .await
             .map_err(|_| McpError::Timeout(self.timeout))??;
+        if slot.generations > 0 {
+            metrics::counter!("todo_mcp_reconnects_total").increment(1);
+        }
         slot.generations += 1;
         let generation = slot.generations;
         let peer = service.peer().clone();
