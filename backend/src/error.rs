@@ -82,6 +82,12 @@ pub enum ApiError {
         part: Part,
         #[source]
         source: anyhow::Error,
+        /// What the turn had already changed when `part` failed, e.g.
+        /// `created task 5 "Buy milk"`: those changes stand.
+        done: Vec<String>,
+        /// The step `part` failed during, which may or may not have been
+        /// carried out, e.g. `create a task "Bread"`.
+        in_doubt: Option<String>,
     },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -92,6 +98,25 @@ impl ApiError {
         ApiError::Unavailable {
             part,
             source: source.into(),
+            done: Vec::new(),
+            in_doubt: None,
+        }
+    }
+
+    /// `part` failed after the turn had already made the changes in `done`,
+    /// perhaps during a step (`in_doubt`) that may have been carried out;
+    /// the message says so, so the user neither repeats nor misses them.
+    pub fn unavailable_after(
+        part: Part,
+        source: impl Into<anyhow::Error>,
+        done: Vec<String>,
+        in_doubt: Option<String>,
+    ) -> Self {
+        ApiError::Unavailable {
+            part,
+            source: source.into(),
+            done,
+            in_doubt,
         }
     }
 
@@ -119,7 +144,29 @@ impl ApiError {
             ApiError::Token(AuthError::KeysUnavailable(_)) => {
                 "tokens cannot be verified right now; please try again shortly".into()
             }
-            ApiError::Unavailable { part, .. } => part.public_message().into(),
+            ApiError::Unavailable {
+                part,
+                done,
+                in_doubt,
+                ..
+            } => {
+                let mut message = part.public_message().to_owned();
+                if !done.is_empty() {
+                    message += &format!(
+                        ". Before it stopped, this request already {}",
+                        done.join(", ")
+                    );
+                }
+                if let Some(step) = in_doubt {
+                    message += &format!(
+                        ". It stopped while trying to {step}, which may or may not have been done"
+                    );
+                }
+                if !done.is_empty() || in_doubt.is_some() {
+                    message += "; the rest was not done";
+                }
+                message
+            }
             other => other.to_string(),
         }
     }
@@ -143,7 +190,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         // The details, with their whole chain of causes, go to the log only.
         match self {
-            ApiError::Unavailable { part, source } => {
+            ApiError::Unavailable { part, source, .. } => {
                 tracing::error!(
                     part = part.name(),
                     error = format!("{source:#}"),

@@ -82,6 +82,7 @@ impl Application {
         todo_core::telemetry::metrics_handle();
         // Present from the start, so a scrape shows 0 rather than nothing.
         metrics::counter!("todo_mcp_reconnects_total").increment(0);
+        metrics::counter!("todo_tool_call_retries_total").increment(0);
         let state = web::Data::new(AppState::with_sidecar_env(
             settings,
             db,

@@ -39,7 +39,11 @@ impl AppState {
         sidecar_env: Vec<(String, String)>,
     ) -> anyhow::Result<Self> {
         let target = mcp_target(&settings, sidecar_env)?;
-        let mcp = McpClient::new(target, Duration::from_secs(settings.tool_timeout_secs));
+        let mcp = McpClient::new(
+            target,
+            Duration::from_secs(settings.tool_timeout_secs),
+            Duration::from_millis(settings.tool_retry_window_ms),
+        );
         let agent = Agent::from_settings(&settings);
         let limits = TurnLimits::new(&settings);
         Ok(Self {

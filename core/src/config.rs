@@ -75,6 +75,10 @@ pub struct Settings {
     pub mcp_command: Option<String>,
     #[serde(deserialize_with = "positive")]
     pub tool_timeout_secs: u64,
+    /// How long a turn keeps retrying a tool call whose sidecar connection
+    /// broke (reconnecting, or respawning the sidecar) before it fails with
+    /// 503; the retry carries the call's idempotency key. 0: no retry.
+    pub tool_retry_window_ms: u64,
 
     /// One of [`LLM_PROVIDERS`], any case.
     #[serde(deserialize_with = "llm_provider")]
@@ -379,7 +383,7 @@ mod tests {
     fn keys_come_from_the_struct() {
         let keys = Settings::keys();
         assert!(keys.contains(&"database_url") && keys.contains(&"max_agent_steps"));
-        assert_eq!(keys.len(), 35, "{keys:?}");
+        assert_eq!(keys.len(), 36, "{keys:?}");
     }
 
     #[test]

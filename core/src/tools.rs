@@ -19,6 +19,20 @@ pub use crate::validation::{MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
 /// The argument that names whose tasks a call touches (the backend fills it in).
 pub const USER_ID: &str = "user_id";
 
+/// The request `_meta` key of a call's idempotency key: a task-changing call
+/// repeated with the same key (for the same user) is answered with the first
+/// call's result and changes nothing again. 1 to 128 characters of
+/// `[A-Za-z0-9._:-]`.
+pub const META_IDEMPOTENCY_KEY: &str = "idempotency_key";
+
+/// Whether `key` is a well-formed idempotency key.
+pub fn valid_idempotency_key(key: &str) -> bool {
+    (1..=128).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
 /// The name of one of the five tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

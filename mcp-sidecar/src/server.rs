@@ -11,7 +11,8 @@ use todo_core::auth::JwtVerifier;
 use todo_core::db::Database;
 
 use crate::identity;
-use todo_core::tools::ToolResult;
+use serde_json::Value;
+use todo_core::tools::{META_IDEMPOTENCY_KEY, ToolResult, valid_idempotency_key};
 
 use crate::tools::{Call, CallError, TOOLS};
 
@@ -63,7 +64,16 @@ impl TodoServer {
         if let Err(message) = identity::authorize(&self.verifier, &ctx.meta, &call.user_id).await {
             return Ok(tool_error(&message));
         }
-        match call.run(&self.db, self.max_tasks_per_user).await {
+        let key = match (ctx.meta.0).0.get(META_IDEMPOTENCY_KEY) {
+            None => None,
+            Some(Value::String(key)) if valid_idempotency_key(key) => Some(key.as_str()),
+            Some(_) => {
+                return Ok(tool_error(&format!(
+                    "invalid `_meta.{META_IDEMPOTENCY_KEY}`: 1 to 128 characters of A-Z a-z 0-9 . _ : -"
+                )));
+            }
+        };
+        match call.run(&self.db, key, self.max_tasks_per_user).await {
             Ok(result) => Ok(success(&result)),
             Err(CallError::Storage(e)) => {
                 tracing::error!(

@@ -5,6 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
+use todo_core::db::tasks::{Applied, Change};
 use todo_core::db::{Database, DbError, Task, tasks};
 use todo_core::tools::{
     ChangeStatus, TaskChange, TaskItem, ToolCall, ToolError, ToolName, ToolResult, USER_ID,
@@ -178,9 +179,15 @@ impl Call {
         Ok(Some(Call { user_id, call }))
     }
 
-    /// Runs the call for its (already authorized) user, who may keep at
-    /// most `max_tasks` tasks (0: no limit).
-    pub async fn run(self, db: &Database, max_tasks: i64) -> Result<ToolResult, CallError> {
+    /// Runs the call for its (already authorized) user, who may keep at most
+    /// `max_tasks` tasks (0: no limit). A task change with a `key` applies at
+    /// most once per key (see [`tasks::apply`]).
+    pub async fn run(
+        self,
+        db: &Database,
+        key: Option<&str>,
+        max_tasks: i64,
+    ) -> Result<ToolResult, CallError> {
         let user_id = self.user_id.as_str();
         let changed = |task: Task, status| {
             ToolResult::Changed(TaskChange {
@@ -189,18 +196,28 @@ impl Call {
                 title: task.title,
             })
         };
+        let apply = async |change: Change<'_>| -> Result<Option<Task>, CallError> {
+            let Applied { task, replayed } = tasks::apply(db, user_id, change, key).await?;
+            if replayed {
+                tracing::info!("a repeated call answered with its first result");
+                metrics::counter!("todo_mcp_tool_call_replays_total").increment(1);
+            }
+            Ok(task)
+        };
         Ok(match self.call {
             ToolCall::AddTask(a) => {
                 let title = validation::title(&a.title).map_err(ToolError::Invalid)?;
                 let description = optional(a.description.as_deref(), validation::description)?
                     .filter(|d| !d.is_empty());
-                let task = if max_tasks > 0 {
-                    tasks::add_within(db, user_id, &title, description.as_deref(), max_tasks)
-                        .await?
-                        .ok_or(ToolError::TooManyTasks(max_tasks))?
-                } else {
-                    tasks::add(db, user_id, &title, description.as_deref()).await?
+                let change = Change::Add {
+                    title: &title,
+                    description: description.as_deref(),
+                    max_tasks,
                 };
+                // An insert returns its row unless the user is at the quota.
+                let task = apply(change)
+                    .await?
+                    .ok_or(ToolError::TooManyTasks(max_tasks))?;
                 changed(task, ChangeStatus::Created)
             }
             ToolCall::ListTasks(a) => {
@@ -216,11 +233,11 @@ impl Call {
                         .collect(),
                 )
             }
-            ToolCall::CompleteTask(a) => tasks::complete(db, user_id, a.task_id)
+            ToolCall::CompleteTask(a) => apply(Change::Complete { task_id: a.task_id })
                 .await?
                 .map(|t| changed(t, ChangeStatus::Completed))
                 .ok_or(ToolError::NotFound(a.task_id))?,
-            ToolCall::DeleteTask(a) => tasks::delete(db, user_id, a.task_id)
+            ToolCall::DeleteTask(a) => apply(Change::Delete { task_id: a.task_id })
                 .await?
                 .map(|t| changed(t, ChangeStatus::Deleted))
                 .ok_or(ToolError::NotFound(a.task_id))?,
@@ -233,13 +250,11 @@ impl Call {
                 }
                 let title = optional(a.title.as_deref(), validation::title)?;
                 let description = optional(a.description.as_deref(), validation::description)?;
-                tasks::update(
-                    db,
-                    user_id,
-                    a.task_id,
-                    title.as_deref(),
-                    description.as_deref(),
-                )
+                apply(Change::Update {
+                    task_id: a.task_id,
+                    title: title.as_deref(),
+                    description: description.as_deref(),
+                })
                 .await?
                 .map(|t| changed(t, ChangeStatus::Updated))
                 .ok_or(ToolError::NotFound(a.task_id))?

@@ -55,6 +55,7 @@ impl SidecarSetup<'_> {
                 env,
             },
             Duration::from_secs(30),
+            Duration::ZERO,
         );
         // The first request spawns the child and does the handshake.
         client.check().await.context("stdio sidecar")?;
@@ -81,6 +82,7 @@ impl SidecarSetup<'_> {
                 url: format!("http://127.0.0.1:{}/mcp", proc.port),
             },
             Duration::from_secs(30),
+            Duration::ZERO,
         );
         client.check().await.context("HTTP sidecar")?;
         let result = self.measure("streamable HTTP", &client, proc.pid()).await;

@@ -12,11 +12,12 @@
 
 use todo_core::db::conversations::{self, NewTurnMessage};
 use todo_core::db::{Conversation, Message, Role};
+use todo_core::tools::{ChangeStatus, ToolCall, ToolResult};
 
 use super::TurnSink;
-use crate::agent::{HistoryMessage, ToolCallRecord};
+use crate::agent::{AgentError, HistoryMessage, ToolCallRecord};
 use crate::auth::AuthUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, Part};
 use crate::limits::TurnPermit;
 use crate::mcp::McpToolInvoker;
 use crate::state::AppState;
@@ -252,7 +253,20 @@ impl Turn {
             )
             .await;
         let tool_calls = invoker.records;
-        let reply = reply?;
+        let reply = match reply {
+            Ok(reply) => reply,
+            // The changes made before the tools went away stand, and a call
+            // cut off mid-way may have run: say which.
+            Err(AgentError::ToolsUnavailable(e)) => {
+                return Err(ApiError::unavailable_after(
+                    Part::McpSidecar,
+                    e,
+                    changes_made(&tool_calls),
+                    invoker.in_doubt.as_ref().map(step),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let assistant_message = conversations::add_message(
             &state.db,
             &user.user_id,
@@ -328,5 +342,38 @@ fn stored_records(
 async fn forget_conversation(state: &AppState, user: &AuthUser, conversation: &Conversation) {
     if let Err(e) = conversations::delete(&state.db, &user.user_id, conversation.id).await {
         tracing::error!(error = %e, conversation = conversation.id, "could not undo a failed turn");
+    }
+}
+
+/// What the successful calls changed, e.g. `created task 5 "Buy milk"`.
+fn changes_made(tool_calls: &[ToolCallRecord]) -> Vec<String> {
+    tool_calls
+        .iter()
+        .filter_map(|record| match record.result()? {
+            ToolResult::Changed(change) => {
+                let did = match change.status {
+                    ChangeStatus::Created => "created",
+                    ChangeStatus::Completed => "completed",
+                    ChangeStatus::Deleted => "deleted",
+                    ChangeStatus::Updated => "updated",
+                };
+                Some(format!(
+                    "{did} task {} \"{}\"",
+                    change.task_id, change.title
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A call as a step of a request, e.g. `create a task "Bread"`.
+fn step(call: &ToolCall) -> String {
+    match call {
+        ToolCall::AddTask(a) => format!("create a task \"{}\"", a.title),
+        ToolCall::CompleteTask(a) => format!("complete task {}", a.task_id),
+        ToolCall::DeleteTask(a) => format!("delete task {}", a.task_id),
+        ToolCall::UpdateTask(a) => format!("update task {}", a.task_id),
+        ToolCall::ListTasks(_) => "list tasks".into(),
     }
 }

@@ -2,7 +2,9 @@
 //! user, records every call for the response's `tool_calls` and tells the
 //! turn's sink when a tool starts.
 
-use super::McpClient;
+use todo_core::tools::ToolName;
+
+use super::{McpClient, McpError};
 use crate::agent::{ToolCall, ToolCallRecord, ToolInvoker, ToolOutcome, ToolsUnavailable};
 use crate::auth::AuthUser;
 use crate::chat::TurnSink;
@@ -12,6 +14,9 @@ pub struct McpToolInvoker<'a> {
     user: &'a AuthUser,
     sink: &'a mut dyn TurnSink,
     pub records: Vec<ToolCallRecord>,
+    /// A task-changing call whose sidecar went away mid-call: it may or may
+    /// not have been carried out.
+    pub in_doubt: Option<ToolCall>,
 }
 
 impl<'a> McpToolInvoker<'a> {
@@ -21,6 +26,7 @@ impl<'a> McpToolInvoker<'a> {
             user,
             sink,
             records: Vec::new(),
+            in_doubt: None,
         }
     }
 }
@@ -36,11 +42,19 @@ impl ToolInvoker for McpToolInvoker<'_> {
 
     async fn call(&mut self, call: ToolCall) -> Result<ToolOutcome, ToolsUnavailable> {
         self.sink.tool_started(call.name());
-        let outcome = self
+        let outcome = match self
             .client
             .call_tool(&self.user.user_id, &call, &self.user.token)
             .await
-            .map_err(|e| ToolsUnavailable(e.to_string()))?;
+        {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                if matches!(e, McpError::InDoubt(_)) && call.name() != ToolName::ListTasks {
+                    self.in_doubt = Some(call);
+                }
+                return Err(ToolsUnavailable(e.to_string()));
+            }
+        };
         self.records.push(ToolCallRecord {
             call,
             outcome: outcome.clone(),

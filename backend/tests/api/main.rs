@@ -11,6 +11,7 @@ mod auth;
 mod chat;
 mod chatkit_protocol;
 mod chatkit_transcribe;
+mod faults;
 mod limits;
 mod matcher_bound;
 mod nl_examples;

@@ -7,7 +7,15 @@ use super::schema::{conversations, messages, tasks};
 use crate::tools::{ToolCallRecord, ToolName};
 
 #[derive(
-    Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Identifiable, Serialize,
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    QueryableByName,
+    Selectable,
+    Identifiable,
+    Serialize,
+    Deserialize,
 )]
 #[diesel(table_name = tasks)]
 #[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]

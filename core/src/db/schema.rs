@@ -39,5 +39,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The key of each task-changing tool call, with its result (JSON of the
+    /// task as the change left it), so a repeated call is answered, not re-applied.
+    tool_call_keys (user_id, call_key) {
+        user_id -> Text,
+        call_key -> Text,
+        result -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(messages -> conversations (conversation_id));
-diesel::allow_tables_to_appear_in_same_query!(tasks, conversations, messages);
+diesel::allow_tables_to_appear_in_same_query!(tasks, conversations, messages, tool_call_keys);

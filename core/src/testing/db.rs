@@ -330,6 +330,70 @@ fn migrations_hash() -> u64 {
     hasher.finish()
 }
 
+/// A transaction that keeps every other writer of `tasks` waiting, so a test
+/// can catch a tool call in the middle of its change (on SQLite: every
+/// writer of the database). Dropping it (or [`TasksWriteLock::release`])
+/// rolls back; the connection is not reused.
+pub struct TasksWriteLock(LockedConn);
+
+enum LockedConn {
+    Postgres(Box<diesel_async::AsyncPgConnection>),
+    Sqlite(crate::db::SqliteConn),
+}
+
+impl TasksWriteLock {
+    pub async fn take(db: &Database) -> Result<Self, DbError> {
+        use diesel_async::SimpleAsyncConnection;
+        Ok(TasksWriteLock(match db {
+            Database::Postgres(pool) => {
+                let pooled = pool.get().await.map_err(|e| DbError::Pool(Box::new(e)))?;
+                let mut conn = deadpool::managed::Object::take(pooled);
+                conn.batch_execute("BEGIN; LOCK TABLE tasks IN EXCLUSIVE MODE")
+                    .await?;
+                LockedConn::Postgres(Box::new(conn))
+            }
+            Database::Sqlite(pool) => {
+                let pooled = pool.get().await.map_err(|e| DbError::Pool(Box::new(e)))?;
+                let mut conn = deadpool::managed::Object::take(pooled);
+                conn.batch_execute("BEGIN IMMEDIATE").await?;
+                LockedConn::Sqlite(conn)
+            }
+        }))
+    }
+
+    /// Whether a PostgreSQL session is waiting for this lock (`None` on
+    /// SQLite, which cannot tell).
+    pub async fn has_waiters(&self, db: &Database) -> Result<Option<bool>, DbError> {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        match db {
+            Database::Postgres(pool) => {
+                let mut conn = pool.get().await.map_err(|e| DbError::Pool(Box::new(e)))?;
+                let count: Count = diesel::sql_query(
+                    "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND relation = 'tasks'::regclass",
+                )
+                .get_result(&mut *conn)
+                .await?;
+                Ok(Some(count.n > 0))
+            }
+            Database::Sqlite(_) => Ok(None),
+        }
+    }
+
+    pub async fn release(self) -> Result<(), DbError> {
+        use diesel_async::SimpleAsyncConnection;
+        match self.0 {
+            LockedConn::Postgres(mut conn) => conn.batch_execute("ROLLBACK").await?,
+            LockedConn::Sqlite(mut conn) => conn.batch_execute("ROLLBACK").await?,
+        }
+        Ok(())
+    }
+}
+
 /// The one way to run a test on both databases: a test module per name with
 /// `#[tokio::test]`s `sqlite` and `postgres` running the same body. The
 /// PostgreSQL one returns early, saying why, when `TEST_DATABASE_URL` is

@@ -49,6 +49,7 @@ fn every_setting_is_read_from_its_environment_variable() {
         k if k.starts_with("max_") || k.ends_with("_per_user") || k.ends_with("_tasks") => "7",
         "turns_per_minute" => "7",
         k if k.ends_with("_secs")
+            || k.ends_with("_ms")
             || k.ends_with("_limit")
             || k.ends_with("_chars")
             || k.ends_with("_steps")

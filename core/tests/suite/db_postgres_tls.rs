@@ -128,10 +128,12 @@ async fn concurrent_migrations_on_an_empty_database() {
             panic!()
         };
         let mut c = pool.get().await.unwrap();
-        sql_query("DROP TABLE messages, conversations, tasks, __diesel_schema_migrations")
-            .execute(&mut *c)
-            .await
-            .unwrap();
+        sql_query(
+            "DROP TABLE messages, conversations, tasks, tool_call_keys, __diesel_schema_migrations",
+        )
+        .execute(&mut *c)
+        .await
+        .unwrap();
     }
     let mut runs = Vec::new();
     for _ in 0..4 {

@@ -1,4 +1,5 @@
 //! Task queries on SQLite and PostgreSQL.
+use todo_core::db::tasks::{Applied, Change};
 use todo_core::db::{StatusFilter, tasks};
 use todo_core::db_test;
 
@@ -212,4 +213,154 @@ db_test!(concurrent_adds_and_completes_lose_nothing, |t| {
         );
         assert!(listed.iter().all(|task| task.user_id == user));
     }
+});
+
+/// Adds `title` for Alice under `key`.
+async fn keyed_add(db: &todo_core::db::Database, key: Option<&str>, title: &str) -> Applied {
+    let change = Change::Add {
+        title,
+        description: None,
+        max_tasks: 0,
+    };
+    tasks::apply(db, ALICE, change, key).await.unwrap()
+}
+
+db_test!(a_keyed_change_applies_once, |t| {
+    let db = &t.db;
+    let first = keyed_add(db, Some("call-1"), "Water plants").await;
+    assert!(!first.replayed);
+    let task = first.task.clone().unwrap();
+    let again = keyed_add(db, Some("call-1"), "Water plants").await;
+    assert!(again.replayed, "the repeat is answered from the key");
+    assert_eq!(again.task, Some(task.clone()));
+    assert_eq!(tasks::count(db, ALICE).await.unwrap(), (1, 0));
+
+    // Another key, or no key, is another call; a key is per user.
+    assert!(!keyed_add(db, Some("call-2"), "Water plants").await.replayed);
+    assert!(!keyed_add(db, None, "Water plants").await.replayed);
+    assert!(!keyed_add(db, None, "Water plants").await.replayed);
+    assert_eq!(tasks::count(db, ALICE).await.unwrap(), (4, 0));
+    let bob = Change::Add {
+        title: "Bob's",
+        description: None,
+        max_tasks: 0,
+    };
+    let applied = tasks::apply(db, BOB, bob, Some("call-1")).await.unwrap();
+    assert!(!applied.replayed);
+    assert_eq!(applied.task.unwrap().user_id, BOB);
+});
+
+db_test!(a_repeated_delete_answers_what_the_first_did, |t| {
+    let db = &t.db;
+    let task = tasks::add(db, ALICE, "Old task", None).await.unwrap();
+    let delete = Change::Delete { task_id: task.id };
+    let first = tasks::apply(db, ALICE, delete, Some("del-1"))
+        .await
+        .unwrap();
+    assert_eq!(first.task, Some(task.clone()));
+    assert!(!first.replayed);
+    let again = tasks::apply(db, ALICE, delete, Some("del-1"))
+        .await
+        .unwrap();
+    assert_eq!(again.task, Some(task.clone()), "the first call's result");
+    assert!(again.replayed);
+    // A new call for the same task finds nothing.
+    let other = tasks::apply(db, ALICE, delete, Some("del-2"))
+        .await
+        .unwrap();
+    assert_eq!(other.task, None);
+
+    // Complete and update repeated: the first result, not a second change.
+    let kept = tasks::add(db, ALICE, "Kept", None).await.unwrap();
+    let update = Change::Update {
+        task_id: kept.id,
+        title: Some("Renamed"),
+        description: None,
+    };
+    let renamed = tasks::apply(db, ALICE, update, Some("upd-1"))
+        .await
+        .unwrap();
+    tasks::update(db, ALICE, kept.id, Some("Renamed again"), None)
+        .await
+        .unwrap();
+    let repeat = tasks::apply(db, ALICE, update, Some("upd-1"))
+        .await
+        .unwrap();
+    assert!(repeat.replayed);
+    assert_eq!(repeat.task, renamed.task);
+    assert_eq!(
+        tasks::get(db, ALICE, kept.id).await.unwrap().unwrap().title,
+        "Renamed again",
+        "the repeat changed nothing"
+    );
+    let complete = Change::Complete { task_id: kept.id };
+    let done = tasks::apply(db, ALICE, complete, Some("cmp-1"))
+        .await
+        .unwrap();
+    assert!(done.task.as_ref().unwrap().completed);
+    let repeat = tasks::apply(db, ALICE, complete, Some("cmp-1"))
+        .await
+        .unwrap();
+    assert!(repeat.replayed);
+    assert_eq!(repeat.task, done.task);
+});
+
+db_test!(a_refused_change_stores_no_key, |t| {
+    let db = &t.db;
+    let missing = Change::Complete { task_id: 424_242 };
+    let refused = tasks::apply(db, ALICE, missing, Some("k")).await.unwrap();
+    assert_eq!(refused.task, None);
+    assert!(!refused.replayed);
+    // A change the table refuses rolls the key back with it.
+    assert!(
+        tasks::apply(
+            db,
+            ALICE,
+            Change::Add {
+                title: "",
+                description: None,
+                max_tasks: 0,
+            },
+            Some("k")
+        )
+        .await
+        .is_err()
+    );
+    // So the key is still free.
+    assert!(!keyed_add(db, Some("k"), "Now it works").await.replayed);
+    assert_eq!(tasks::count(db, ALICE).await.unwrap(), (1, 0));
+});
+
+db_test!(concurrent_repeats_of_one_key_apply_once, |t| {
+    const REPEATS: usize = 12;
+    let mut handles = Vec::new();
+    for _ in 0..REPEATS {
+        let db = t.db.clone();
+        handles.push(tokio::spawn(async move {
+            keyed_add(&db, Some("raced"), "Only once").await
+        }));
+    }
+    let mut ids = Vec::new();
+    let mut fresh = 0;
+    for h in handles {
+        let applied = h.await.unwrap();
+        fresh += usize::from(!applied.replayed);
+        ids.push(applied.task.unwrap().id);
+    }
+    assert_eq!(fresh, 1, "exactly one call applied the change");
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every repeat answered the same task");
+    assert_eq!(tasks::count(&t.db, ALICE).await.unwrap(), (1, 0));
+});
+
+db_test!(old_keys_are_pruned, |t| {
+    let db = &t.db;
+    keyed_add(db, Some("old"), "First").await;
+    let past = chrono::Utc::now().naive_utc() - tasks::KEY_RETENTION;
+    assert_eq!(tasks::prune_keys(db, past).await.unwrap(), 0, "still fresh");
+    let future = chrono::Utc::now().naive_utc() + chrono::TimeDelta::seconds(1);
+    assert_eq!(tasks::prune_keys(db, future).await.unwrap(), 1);
+    // A forgotten key is a new call.
+    assert!(!keyed_add(db, Some("old"), "First").await.replayed);
+    assert_eq!(tasks::count(db, ALICE).await.unwrap(), (2, 0));
 });

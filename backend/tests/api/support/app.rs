@@ -109,7 +109,7 @@ impl TestApp {
     /// In this process, with settings overridden by name (`"LLM_PROVIDER"`;
     /// an empty value unsets, as in the environment).
     pub async fn spawn_with(db: TestDb, overrides: &[(&str, &str)]) -> Self {
-        let secret = new_secret();
+        let secret = secret_of(overrides);
         let env = with_overrides(base_env(&db, &secret), overrides);
         let settings = Settings::load_from(env).expect("test settings");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -146,7 +146,7 @@ impl TestApp {
 
     /// The real binary with its environment overridden by name.
     pub async fn spawn_process_with(db: TestDb, overrides: &[(&str, &str)]) -> Self {
-        let secret = new_secret();
+        let secret = secret_of(overrides);
         // Warnings, and the one info line that carries the bound port.
         let log = "warn,todo_backend::startup=info";
         let env = with_overrides(base_env(&db, &secret), &[("RUST_LOG", log)]);
@@ -360,6 +360,14 @@ fn new_secret() -> String {
     format!("test-secret-{nanos:x}{n:x}-0123456789abcdef")
 }
 
+/// A caller-chosen secret (e.g. shared with a sidecar it runs), or a new one.
+fn secret_of(overrides: &[(&str, &str)]) -> String {
+    overrides
+        .iter()
+        .find(|(k, _)| *k == "BETTER_AUTH_SECRET")
+        .map_or_else(new_secret, |(_, v)| v.to_string())
+}
+
 fn child_pids(parent: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -370,9 +378,12 @@ fn child_pids(parent: u32) -> Vec<u32> {
             std::fs::read_to_string(format!("/proc/{pid}/stat"))
                 .ok()
                 .and_then(|stat| {
-                    // Field 4 (after the parenthesised command) is the parent pid.
-                    let rest = &stat[stat.rfind(')')? + 2..];
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                    // Fields 3 and 4 (after the parenthesised command) are the
+                    // state and the parent pid; a zombie (Z) is already dead.
+                    let mut rest = stat[stat.rfind(')')? + 2..].split_whitespace();
+                    let state = rest.next()?;
+                    let ppid = rest.next()?.parse::<u32>().ok()?;
+                    (state != "Z").then_some(ppid)
                 })
                 == Some(parent)
         })
