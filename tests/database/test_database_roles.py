@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import subprocess
 import urllib.parse
 import uuid
@@ -24,12 +25,20 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import MCP_BIN, ROOT, free_port, postgres_url, psql, require_binary, wait_http
+from support import MCP_BIN, ROOT, postgres_url, psql, require_binary, wait_http
 
 SCRIPT = ROOT / "k8s/helm/todo/files/database-roles.sql"
 FRONTEND = ROOT / "frontend"
 AUTH_TABLES = ["user", "session", "account", "verification", "jwks", "rateLimit"]
-APP_TABLES = ["tasks", "conversations", "messages", "__diesel_schema_migrations"]
+APP_TABLES = ["tasks", "conversations", "messages", "tool_call_keys", "__diesel_schema_migrations"]
+
+
+def origin_port() -> int:
+    """A free port for the frontend, whose public origin (BETTER_AUTH_URL) must
+    be known before it starts, so it cannot bind port 0 and report back."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @dataclass
@@ -131,7 +140,7 @@ def run_frontend_and_sign_up(db: Database, url: str, tmp_path: Path) -> None:
     tsx = FRONTEND / "node_modules/.bin/tsx"
     if not tsx.exists():
         pytest.fail(f"{tsx} is missing: run `make frontend-deps` (npm ci in frontend/)")
-    port = free_port()
+    port = origin_port()
     origin = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

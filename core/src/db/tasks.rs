@@ -189,7 +189,120 @@ pub async fn apply(
             replayed: false,
         });
     };
-    let outcome: Result<Task, Abort> = with_conn!(db, |conn| {
+    let outcome: Result<Task, Abort> = match db {
+        // One statement: the change and its key in a data-modifying CTE.
+        Database::Postgres(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            keyed_in_one_statement(&mut conn, user_id, change, key, at).await
+        }
+        Database::Sqlite(_) => keyed_in_a_transaction(db, user_id, change, key, at).await?,
+    };
+    finish_keyed(db, user_id, key, outcome).await
+}
+
+/// PostgreSQL: `WITH t AS (change RETURNING …), k AS (INSERT INTO
+/// tool_call_keys … FROM t) SELECT … FROM t`. A used key violates the
+/// primary key and so rolls back the change with it: the statement is the
+/// transaction (a concurrent first call with the key makes it wait for that
+/// call's commit, then fail the same way).
+async fn keyed_in_one_statement(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user_id: &str,
+    change: Change<'_>,
+    key: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<Task, Abort> {
+    use diesel::pg::Pg;
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+
+    const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
+    // $1 user, $2 key, $3 time; the change's own parameters from $4.
+    let statement = |change_sql: &str| {
+        format!(
+            "WITH t AS ({change_sql} RETURNING {COLUMNS}), \
+             k AS (INSERT INTO tool_call_keys (user_id, call_key, result, created_at) \
+                   SELECT $1, $2, row_to_json(t)::text, $3 FROM t) \
+             SELECT {COLUMNS} FROM t"
+        )
+    };
+    let query = match change {
+        Change::Add {
+            title,
+            description,
+            max_tasks,
+        } => {
+            let sql = if max_tasks > 0 {
+                "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
+                 SELECT $1, $4, $5, false, $3, $3 \
+                 WHERE (SELECT count(*) FROM tasks WHERE user_id = $1) < $6"
+            } else {
+                "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
+                 SELECT $1, $4, $5, false, $3, $3 WHERE $6 = 0" // same parameters, no limit
+            };
+            diesel::sql_query(statement(sql))
+                .into_boxed::<Pg>()
+                .bind::<Text, _>(user_id)
+                .bind::<Text, _>(key)
+                .bind::<Timestamp, _>(at)
+                .bind::<Text, _>(title)
+                .bind::<Nullable<Text>, _>(non_empty(description))
+                .bind::<BigInt, _>(max_tasks.max(0))
+        }
+        Change::Complete { task_id } => diesel::sql_query(statement(
+            "UPDATE tasks SET completed = true, updated_at = $3 WHERE id = $4 AND user_id = $1",
+        ))
+        .into_boxed::<Pg>()
+        .bind::<Text, _>(user_id)
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(at)
+        .bind::<BigInt, _>(task_id),
+        Change::Delete { task_id } => diesel::sql_query(statement(
+            "DELETE FROM tasks WHERE id = $4 AND user_id = $1",
+        ))
+        .into_boxed::<Pg>()
+        .bind::<Text, _>(user_id)
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(at)
+        .bind::<BigInt, _>(task_id),
+        Change::Update {
+            task_id,
+            title,
+            description,
+        } => diesel::sql_query(statement(
+            "UPDATE tasks SET title = COALESCE($5, title), \
+             description = CASE WHEN $6 THEN NULLIF($7, '') ELSE description END, \
+             updated_at = $3 WHERE id = $4 AND user_id = $1",
+        ))
+        .into_boxed::<Pg>()
+        .bind::<Text, _>(user_id)
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(at)
+        .bind::<BigInt, _>(task_id)
+        .bind::<Nullable<Text>, _>(title)
+        .bind::<Bool, _>(description.is_some())
+        .bind::<Nullable<Text>, _>(description),
+    };
+    match query.get_result::<Task>(conn).await {
+        Ok(task) => Ok(task),
+        Err(diesel::result::Error::NotFound) => Err(Abort::Missing),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(Abort::KeyUsed),
+        Err(e) => Err(Abort::Db(e)),
+    }
+}
+
+/// SQLite: the change and its key in one transaction (SQLite has no
+/// data-modifying CTEs; it runs one writer at a time anyway).
+async fn keyed_in_a_transaction(
+    db: &Database,
+    user_id: &str,
+    change: Change<'_>,
+    key: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<Result<Task, Abort>, DbError> {
+    Ok(with_conn!(db, |conn| {
         conn.transaction(async |conn| {
             let task = run_change!(&mut *conn, user_id, change, at)?.ok_or(Abort::Missing)?;
             let result = serde_json::to_string(&task)
@@ -212,7 +325,17 @@ pub async fn apply(
             Ok(task)
         })
         .await
-    });
+    }))
+}
+
+/// What a keyed change amounts to: applied, replayed from the stored key, or
+/// nothing (no such task); old keys are pruned now and then.
+async fn finish_keyed(
+    db: &Database,
+    user_id: &str,
+    key: &str,
+    outcome: Result<Task, Abort>,
+) -> Result<Applied, DbError> {
     let applied = match outcome {
         Ok(task) => Applied {
             task: Some(task),

@@ -2,7 +2,7 @@
 --   auth role (default todo_auth): Better Auth's tables (user, session, account,
 --     verification, jwks, rateLimit); the frontend migrates and uses them.
 --   app role (default todo_app): the tasks' tables (tasks, conversations,
---     messages); the migration Job, the chat server and the MCP sidecar.
+--     messages, tool_call_keys); the migration Job, the chat server and the MCP sidecar.
 -- Each role owns the tables it creates, and nothing grants it the other's, so
 -- the app role gets "permission denied" on Better Auth's session table.
 --
@@ -67,7 +67,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
 JOIN (VALUES ('user', :'auth_role'), ('session', :'auth_role'), ('account', :'auth_role'),
              ('verification', :'auth_role'), ('jwks', :'auth_role'), ('rateLimit', :'auth_role'),
              ('tasks', :'app_role'), ('conversations', :'app_role'), ('messages', :'app_role'),
-             ('__diesel_schema_migrations', :'app_role')) r(name, role) ON r.name = c.relname
+             ('tool_call_keys', :'app_role'), ('__diesel_schema_migrations', :'app_role')) r(name, role) ON r.name = c.relname
 WHERE c.relkind IN ('r', 'p') AND pg_get_userbyid(c.relowner) <> r.role;
 INSERT INTO handover
 SELECT p.proname, :'app_role', 'f'
@@ -111,7 +111,8 @@ FROM (
   JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
   JOIN (VALUES ('user', :'app_role'), ('session', :'app_role'), ('account', :'app_role'),
                ('verification', :'app_role'), ('jwks', :'app_role'), ('rateLimit', :'app_role'),
-               ('tasks', :'auth_role'), ('conversations', :'auth_role'), ('messages', :'auth_role'))
+               ('tasks', :'auth_role'), ('conversations', :'auth_role'), ('messages', :'auth_role'),
+               ('tool_call_keys', :'auth_role'))
        r(name, other) ON r.name = c.relname
   WHERE c.relkind IN ('r', 'p')
     AND has_table_privilege(r.other, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
