@@ -154,6 +154,9 @@ async function startBackend(secret: string, frontendUrl: string): Promise<string
     AUTH_ISSUER: frontendUrl,
     DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${join(work, "todo.db")}`,
     LLM_PROVIDER: "offline",
+    // One person clicking through every scenario sends turns faster than the
+    // default rate allows; the limits have their own backend tests.
+    TURNS_PER_MINUTE: "0",
   };
   // JWKS mode: the backend verifies Better Auth's own tokens with the frontend's published keys.
   if (process.env.AUTH_TOKEN_MODE === "jwks") env.AUTH_JWKS_URL = `${frontendUrl}/api/auth/jwks`;
