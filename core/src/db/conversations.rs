@@ -159,6 +159,8 @@ pub async fn delete(db: &Database, user_id: &str, conversation_id: i64) -> Resul
 /// A message to store.
 #[derive(Debug, Clone, Copy)]
 pub struct NewTurnMessage<'a> {
+    /// An id from [`reserve_message_id`]; None takes the next one.
+    pub id: Option<i64>,
     pub role: Role,
     pub content: &'a str,
     pub tool_calls: &'a [ToolCallRecord],
@@ -169,6 +171,7 @@ impl<'a> NewTurnMessage<'a> {
     /// A message without tool calls or follow-up.
     pub fn new(role: Role, content: &'a str) -> Self {
         Self {
+            id: None,
             role,
             content,
             tool_calls: &[],
@@ -197,7 +200,7 @@ pub async fn add_message(
     message: NewTurnMessage<'_>,
 ) -> Result<Message, DbError> {
     use diesel::dsl::sql;
-    use diesel::sql_types::{Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
     let encode = |e: serde_json::Error| DbError::Encode(e.to_string());
     let tool_calls = (!message.tool_calls.is_empty())
@@ -209,21 +212,27 @@ pub async fn add_message(
         .map(serde_json::to_string)
         .transpose()
         .map_err(encode)?;
-    let columns = (
-        messages::user_id,
-        messages::conversation_id,
-        messages::role,
-        messages::content,
-        messages::tool_calls,
-        messages::follow_up,
-        messages::created_at,
-    );
+    macro_rules! columns {
+        ($($id:path)?) => {
+            (
+                $($id,)?
+                messages::user_id,
+                messages::conversation_id,
+                messages::role,
+                messages::content,
+                messages::tool_calls,
+                messages::follow_up,
+                messages::created_at,
+            )
+        };
+    }
     macro_rules! source {
-        ($now:expr) => {
+        ($now:expr, $($id:expr)?) => {
             conversations::table
                 .filter(conversations::id.eq(conversation_id))
                 .filter(conversations::user_id.eq(user_id))
                 .select((
+                    $($id.into_sql::<BigInt>(),)?
                     conversations::user_id,
                     conversations::id,
                     message.role.as_str().into_sql::<Text>(),
@@ -235,23 +244,71 @@ pub async fn add_message(
         };
     }
     macro_rules! insert {
-        ($pool:expr, $source:expr) => {{
+        ($pool:expr, $columns:expr, $source:expr) => {{
             let mut conn = $pool.get().await.map_err(DbError::from_pool)?;
             $source
                 .insert_into(messages::table)
-                .into_columns(columns)
+                .into_columns($columns)
                 .returning(Message::as_returning())
                 .get_result(&mut *conn)
                 .await
                 .map_err(DbError::from)
         }};
     }
-    match db {
-        Database::Postgres(pool) => insert!(
+    const PG_NOW: &str = "(clock_timestamp() AT TIME ZONE 'UTC')::timestamp";
+    const SQLITE_NOW: &str = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+    match (db, message.id) {
+        (Database::Postgres(pool), None) => {
+            insert!(pool, columns!(), source!(PG_NOW,).for_update())
+        }
+        (Database::Postgres(pool), Some(id)) => insert!(
             pool,
-            source!("(clock_timestamp() AT TIME ZONE 'UTC')::timestamp").for_update()
+            columns!(messages::id),
+            source!(PG_NOW, id).for_update()
         ),
-        Database::Sqlite(pool) => insert!(pool, source!("strftime('%Y-%m-%d %H:%M:%f', 'now')")),
+        (Database::Sqlite(pool), None) => insert!(pool, columns!(), source!(SQLITE_NOW,)),
+        (Database::Sqlite(pool), Some(id)) => {
+            insert!(pool, columns!(messages::id), source!(SQLITE_NOW, id))
+        }
+    }
+}
+
+/// Takes the next message id without storing a message, so that a reply can
+/// be named (e.g. to a streaming client) before it exists; store it with
+/// [`NewTurnMessage::id`]. An id reserved and never used is a gap, as after a
+/// rolled-back insert.
+///
+/// PostgreSQL draws from the column's sequence. SQLite advances the table's
+/// AUTOINCREMENT counter, which exists once the table has had a row (a turn
+/// stores its user message first); before that this fails with NotFound.
+pub async fn reserve_message_id(db: &Database) -> Result<i64, DbError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+
+    #[derive(QueryableByName)]
+    struct Reserved {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+    match db {
+        Database::Postgres(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            Ok(diesel::select(sql::<BigInt>(
+                "nextval(pg_get_serial_sequence('messages', 'id'))",
+            ))
+            .get_result(&mut *conn)
+            .await?)
+        }
+        Database::Sqlite(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            // Automatic ids continue above `seq`, so the reserved one stays free.
+            let reserved: Reserved = diesel::sql_query(
+                "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'messages' RETURNING seq",
+            )
+            .get_result(&mut *conn)
+            .await?;
+            Ok(reserved.seq)
+        }
     }
 }
 
