@@ -80,6 +80,10 @@ pub trait ToolInvoker: Send {
     /// client. The whole reply is still returned by `respond`.
     fn text_delta(&mut self, _delta: &str) {}
 
+    /// The deltas sent since the last withdrawal are not part of the reply
+    /// (a draft the model replaced); what follows starts the reply again.
+    fn text_withdrawn(&mut self) {}
+
     /// The authenticated user, e.g. for the model request's hashed `user`
     /// field. None when unknown.
     fn user_id(&self) -> Option<&str> {
@@ -114,6 +118,11 @@ impl Agent {
         } else {
             Agent::Offline(offline::OfflineAgent::new())
         }
+    }
+
+    /// Whether replies reach the invoker in pieces as the model writes them.
+    pub fn streams_text(&self) -> bool {
+        matches!(self, Agent::OpenAi(agent) if agent.streams())
     }
 
     pub fn name(&self) -> &'static str {
