@@ -163,6 +163,12 @@ impl UserCtx {
             return Err(format!("{message:?}: HTTP {status}: {reply}"));
         }
         self.conversation = reply["conversation_id"].as_i64().or(self.conversation);
+        // The scripted model makes exactly one call; more means the turn
+        // went another way (e.g. a corrective round and the offline fallback).
+        let calls = reply["tool_calls"].as_array().map_or(0, Vec::len);
+        if self.steps == 1 && calls != 1 {
+            return Err(format!("{message:?}: {calls} tool calls in {reply}"));
+        }
         let call = reply["tool_calls"]
             .as_array()
             .and_then(|calls| calls.iter().find(|c| c["name"] == expected_tool))

@@ -119,15 +119,19 @@ async fn completions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response
         return (axum::http::StatusCode::BAD_REQUEST, "not JSON").into_response();
     };
     let messages = request["messages"].as_array().cloned().unwrap_or_default();
-    let said = messages
+    // This turn: from the last user message on (past turns are replayed
+    // before it, with their own tool results).
+    let turn_start = messages
         .iter()
-        .rev()
-        .find(|m| m["role"] == "user")
+        .rposition(|m| m["role"] == "user")
+        .unwrap_or(0);
+    let said = messages
+        .get(turn_start)
         .and_then(|m| m["content"].as_str())
         .unwrap_or_default()
         .to_string();
     let title = said.strip_prefix("add ").unwrap_or(&said).to_string();
-    let answered = messages.iter().any(|m| m["role"] == "tool");
+    let answered = messages[turn_start..].iter().any(|m| m["role"] == "tool");
     let message = if answered {
         json!({"role": "assistant", "content": format!("I've added '{title}' to your list. Anything else for today?")})
     } else {
