@@ -263,10 +263,10 @@ async fn first_delta_section(bench: &Bench<'_>) -> anyhow::Result<()> {
     );
     match Summary::of(result.lags) {
         Some(s) => println!(
-            "  model's first token -> client's first text_delta: p50 {} ms, p90 {} ms, \
+            "  model's first token -> client's first text_delta: p50 {} ms, p95 {} ms, \
              p99 {} ms, max {} ms; errors {}",
             ms(s.p50),
-            ms(s.p90),
+            ms(s.p95),
             ms(s.p99),
             ms(s.max),
             result.errors
