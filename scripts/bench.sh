@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the release binaries and measures them: chat turns/s, latency and
-# memory under load, then the MCP sidecar's tool-call latency (stdio and
-# streamable HTTP). Prints figures; it has no pass/fail thresholds.
+# Builds the release binaries and measures them: chat turns/s, latency,
+# memory and statements per turn under load, with the offline agent and with
+# the OpenAI agent against a scripted model inside the bench; the time from
+# the model's first token to ChatKit's first text_delta; then the MCP
+# sidecar's tool-call latency (stdio and streamable HTTP). Prints figures; it
+# has no pass/fail thresholds.
 #
 # PostgreSQL: BENCH_DATABASE_URL or TEST_DATABASE_URL names a server where a
 # database is created for the run and dropped after it. Without either, a
@@ -9,7 +12,9 @@
 # run uses a SQLite file and says so (BENCH_DATABASE_URL=sqlite forces it).
 # This script never installs or starts PostgreSQL itself.
 #
-# Knobs: BENCH_LEVELS=1,4,16,32  BENCH_TURNS=1000 (per level)  BENCH_MCP_CALLS=500
+# Knobs: BENCH_MODES=offline,scripted,first-delta,sidecar  BENCH_LEVELS=1,4,16,32
+#        BENCH_TURNS=1000 (per level)  BENCH_MCP_CALLS=500
+#        BENCH_TOKEN_DELAY_MS=20  BENCH_DELTA_USERS=8  BENCH_DELTA_TURNS=200 (first-delta)
 #        BENCH_BUILD_TIME=1 also times a clean release build (slow: a fresh target dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -37,16 +37,33 @@ if [[ "$status" != online* ]]; then
 fi
 
 # Wait until the server accepts connections (at most ~15 s).
-for _ in $(seq 1 30); do
-    if runuser -u postgres -- pg_isready -q -p "$PORT"; then
-        break
-    fi
-    sleep 0.5
-done
-runuser -u postgres -- pg_isready -q -p "$PORT" || {
+wait_ready() {
+    for _ in $(seq 1 30); do
+        if runuser -u postgres -- pg_isready -q -p "$PORT"; then
+            return 0
+        fi
+        sleep 0.5
+    done
     echo "pg-start.sh: the server did not come up; see /var/log/postgresql/" >&2
     exit 1
 }
+wait_ready
+
+# `make bench` counts statements per turn with pg_stat_statements, which is
+# loaded at server start: add it to shared_preload_libraries (keeping what is
+# there) and restart once; later runs find it loaded and do not restart.
+libs=$(runuser -u postgres -- psql -XAtq -p "$PORT" -c 'SHOW shared_preload_libraries')
+if [[ ",${libs// /}," != *,pg_stat_statements,* ]]; then
+    echo "loading pg_stat_statements (restarts the cluster once)"
+    runuser -u postgres -- psql -q -p "$PORT" -v ON_ERROR_STOP=1 \
+        -v libs="${libs:+$libs,}pg_stat_statements" <<'SQL' >/dev/null
+ALTER SYSTEM SET shared_preload_libraries = :'libs';
+SQL
+    pg_ctlcluster "$VERSION" main restart
+    wait_ready
+fi
+runuser -u postgres -- psql -q -p "$PORT" -v ON_ERROR_STOP=1 \
+    -c 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' >/dev/null
 
 # The test role clones a migrated template database per test, so it needs
 # CREATEDB; it owns those databases, so it can drop them too. CREATEROLE: the

@@ -103,6 +103,9 @@ impl Application {
                 .app_data(app_state.clone())
                 .configure(routes::configure)
         })
+        // Streamed events (ChatKit's deltas) leave as they are written; with
+        // Nagle's algorithm a small write waits for the client's delayed ACK.
+        .tcp_nodelay(true)
         .listen(listener)?
         .shutdown_timeout(10);
         if !hosting.handle_signals {

@@ -1,10 +1,13 @@
 """A small OpenAI-compatible chat-completions server for the suite: the
 first round asks for `add_task`, the round after the tool result answers in
-text after a pause, so a test can see events arrive while the turn runs."""
+text after a pause, so a test can see events arrive while the turn runs.
+Streamed (`stream: true`), the text goes word by word, so the backend's
+live reply events are checked too."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -55,11 +58,14 @@ class Handler(BaseHTTPRequestHandler):
         message = dict(choice["message"])
         if message.get("tool_calls"):
             message["tool_calls"] = [dict(c, index=i) for i, c in enumerate(message["tool_calls"])]
+        text = message.pop("content", None)
         chunks = [
             {"index": 0, "delta": {k: v for k, v in message.items() if v is not None},
              "finish_reason": None},
-            {"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]},
         ]
+        for word in re.findall(r"\S+\s*", text or ""):
+            chunks.append({"index": 0, "delta": {"content": word}, "finish_reason": None})
+        chunks.append({"index": 0, "delta": {}, "finish_reason": choice["finish_reason"]})
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.end_headers()

@@ -230,6 +230,13 @@ def test_events_reach_the_client_while_the_turn_runs(scripted_model_server):
     assert done["content"][0]["text"] == REPLY
     items = client.json("items.list", thread_id=timed[0][1]["thread"]["id"], order="asc")
     assert [i["type"] for i in items["data"]] == ["user_message", "assistant_message"]
+    # The reply streamed under the id it is stored with.
+    added = next(e for _, e in timed if e["type"] == "thread.item.added")["item"]
+    assert added["id"] == done["id"] == items["data"][1]["id"]
+    deltas = [e["update"]["delta"] for _, e in timed
+              if e["type"] == "thread.item.updated"
+              and e["update"]["type"] == "assistant_message.content_part.text_delta"]
+    assert "".join(deltas) == REPLY and len(deltas) > 1, deltas
     # The tool really ran, for this user.
     tasks = requests.get(
         f"{scripted_model_server.base}/api/{client.user_id}/tasks",

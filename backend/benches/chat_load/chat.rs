@@ -1,5 +1,7 @@
 //! Load on the chat endpoint: virtual users, each with its own token and
-//! conversation, cycling through add → pending → complete → show.
+//! conversation, cycling through add → pending → complete → show (the
+//! offline agent), or adding a task every turn (the scripted model, which
+//! only knows `add_task`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +24,15 @@ pub struct ChatTarget {
     pub base_url: String,
     pub secret: String,
     pub audience: String,
+    pub workload: Workload,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// add → pending → complete → show.
+    Cycle,
+    /// "add buy milk N" every turn.
+    Adds,
 }
 
 /// Runs `turns` turns in total across `users` concurrent virtual users.
@@ -49,6 +60,10 @@ pub async fn run_level(
             conversation: None,
             last_task: None,
             added: 0,
+            steps: match target.workload {
+                Workload::Cycle => 4,
+                Workload::Adds => 1,
+            },
         };
         handles.push(tokio::spawn(ctx.run(claimed.clone(), turns)));
     }
@@ -86,6 +101,8 @@ struct UserCtx {
     conversation: Option<i64>,
     last_task: Option<i64>,
     added: usize,
+    /// Steps of the cycle this workload uses.
+    steps: usize,
 }
 
 #[derive(Default)]
@@ -100,7 +117,7 @@ impl UserCtx {
         let mut step = 0usize;
         while claimed.fetch_add(1, Ordering::Relaxed) < turns {
             let started = Instant::now();
-            let outcome = self.turn(step % 4).await;
+            let outcome = self.turn(step % self.steps).await;
             // Failed turns count as errors, not as latency samples.
             match outcome {
                 Ok(()) => out.latencies.push(started.elapsed()),
@@ -146,6 +163,12 @@ impl UserCtx {
             return Err(format!("{message:?}: HTTP {status}: {reply}"));
         }
         self.conversation = reply["conversation_id"].as_i64().or(self.conversation);
+        // The scripted model makes exactly one call; more means the turn
+        // went another way (e.g. a corrective round and the offline fallback).
+        let calls = reply["tool_calls"].as_array().map_or(0, Vec::len);
+        if self.steps == 1 && calls != 1 {
+            return Err(format!("{message:?}: {calls} tool calls in {reply}"));
+        }
         let call = reply["tool_calls"]
             .as_array()
             .and_then(|calls| calls.iter().find(|c| c["name"] == expected_tool))

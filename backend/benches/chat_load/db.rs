@@ -79,6 +79,45 @@ impl BenchDb {
     }
 }
 
+impl BenchDb {
+    /// Statements run in the bench database so far (by every client), as
+    /// `pg_stat_statements` counts them; None on SQLite.
+    pub async fn statements(&self) -> Option<anyhow::Result<u64>> {
+        let (admin_url, name) = self.cleanup.as_ref()?;
+        Some(count_statements(admin_url, name).await)
+    }
+}
+
+async fn count_statements(admin_url: &str, name: &str) -> anyhow::Result<u64> {
+    let Target::Postgres(target) = connect::parse(admin_url)? else {
+        bail!("the bench database URL must be a postgres:// URL");
+    };
+    let tls = connect::tls_connector(&target)?;
+    let (client, connection) = target
+        .config
+        .connect(tls)
+        .await
+        .map_err(|e| anyhow::anyhow!(connect::pg_error_text(&e)))?;
+    let driver = tokio::spawn(connection);
+    let row = client
+        .query_one(
+            "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)",
+            &[&name],
+        )
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "pg_stat_statements is not readable ({}); scripts/pg-start.sh loads it",
+                connect::pg_error_text(&e)
+            )
+        });
+    drop(client);
+    let _ = driver.await;
+    let total: i64 = row?.get(0);
+    Ok(total as u64)
+}
+
 async fn admin_execute(admin_url: &str, sql: &str) -> anyhow::Result<()> {
     let Target::Postgres(target) = connect::parse(admin_url)? else {
         bail!("the bench database URL must be a postgres:// URL");

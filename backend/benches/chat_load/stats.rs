@@ -6,6 +6,7 @@ use std::time::Duration;
 pub struct Summary {
     pub p50: Duration,
     pub p90: Duration,
+    pub p95: Duration,
     pub p99: Duration,
     pub max: Duration,
 }
@@ -23,6 +24,7 @@ impl Summary {
         Some(Self {
             p50: rank(50.0),
             p90: rank(90.0),
+            p95: rank(95.0),
             p99: rank(99.0),
             max: samples[samples.len() - 1],
         })

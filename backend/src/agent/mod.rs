@@ -105,6 +105,10 @@ pub trait ToolInvoker: Send {
     /// client. The whole reply is still returned by `respond`.
     fn text_delta(&mut self, _delta: &str) {}
 
+    /// The deltas sent since the last withdrawal are not part of the reply
+    /// (a draft the model replaced); what follows starts the reply again.
+    fn text_withdrawn(&mut self) {}
+
     /// The authenticated user, e.g. for the model request's hashed `user`
     /// field. None when unknown.
     fn user_id(&self) -> Option<&str> {
@@ -141,6 +145,11 @@ impl Agent {
                 offline::OfflineAgent::new().with_list_max_tasks(settings.list_max_tasks),
             )
         }
+    }
+
+    /// Whether replies reach the invoker in pieces as the model writes them.
+    pub fn streams_text(&self) -> bool {
+        matches!(self, Agent::OpenAi(agent) if agent.streams())
     }
 
     pub fn name(&self) -> &'static str {
@@ -181,6 +190,8 @@ impl Agent {
                 let reply = offline
                     .confirm_deletes(message, history, deleted.as_ref(), &held, guarded.inner)
                     .await?;
+                // Whatever the model wrote is not the reply: the question is.
+                guarded.inner.text_withdrawn();
                 guarded.inner.text_delta(&reply.text);
                 Ok(reply)
             }
@@ -231,6 +242,12 @@ impl<T: ToolInvoker> ToolInvoker for OneDeletion<'_, T> {
     fn text_delta(&mut self, delta: &str) {
         if self.held.is_empty() {
             self.inner.text_delta(delta);
+        }
+    }
+
+    fn text_withdrawn(&mut self) {
+        if self.held.is_empty() {
+            self.inner.text_withdrawn();
         }
     }
 

@@ -15,8 +15,22 @@ pub trait TurnSink: Send {
     /// A tool call is about to run.
     fn tool_started(&mut self, _tool: ToolName) {}
 
+    /// Whether the sink shows the reply while the model writes it. The turn
+    /// then reserves the reply's id first and names it in
+    /// [`TurnSink::reply_reserved`], when the agent streams at all.
+    fn streams_reply(&self) -> bool {
+        false
+    }
+
+    /// The id the reply will be stored under, before the agent runs.
+    fn reply_reserved(&mut self, _message_id: i64) {}
+
     /// A piece of the reply as the model writes it.
     fn text_delta(&mut self, _delta: &str) {}
+
+    /// The text sent so far is not the reply after all (the model went on to
+    /// call tools, or its draft was rejected); the reply starts again.
+    fn text_withdrawn(&mut self) {}
 
     /// The reply is stored; `retitled` is the conversation when this turn
     /// gave it its title.

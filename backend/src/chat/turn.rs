@@ -242,6 +242,18 @@ impl Turn {
             crate::agent::Agent::OpenAi(_) => state.tool_specs().await?,
             crate::agent::Agent::Offline(_) => &[],
         };
+        // A client shown the reply as it is written needs its id up front.
+        let mut reply_id = None;
+        if sink.streams_reply() && state.agent.streams_text() {
+            match conversations::reserve_message_id(&state.db).await {
+                Ok(id) => {
+                    sink.reply_reserved(id);
+                    reply_id = Some(id);
+                }
+                // Not fatal: the reply is then sent once it is stored.
+                Err(e) => tracing::warn!(error = %e, "cannot reserve the reply's id"),
+            }
+        }
         let mut invoker = McpToolInvoker::new(&state.mcp, user, sink);
         let reply = state
             .agent
@@ -272,6 +284,7 @@ impl Turn {
             &user.user_id,
             self.conversation.id,
             NewTurnMessage {
+                id: reply_id,
                 role: Role::Assistant,
                 content: &reply.text,
                 tool_calls: &stored_records(&tool_calls, state.settings.list_max_tasks),

@@ -2,12 +2,13 @@
 //! Everything that can be refused (bad params, a thread that is not the
 //! caller's) is refused before the stream starts; the user message is stored
 //! before it too. The rest of the turn runs in a spawned task whose
-//! [`SseSink`] turns tool progress and the stored reply into events; a
-//! failure from there on is an in-stream `error` event.
+//! [`SseSink`] turns tool progress and the reply, as the model writes it,
+//! into events; a failure from there on is an in-stream `error` event.
 
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
+use chrono::Utc;
 use todo_core::db::{Conversation, Message};
 use todo_core::tools::ToolName;
 use tokio::sync::mpsc::{self, UnboundedSender};
@@ -95,7 +96,7 @@ pub async fn custom_action(
 
 fn respond(state: Arc<AppState>, user: AuthUser, turn: Turn, opening: Vec<Event>) -> HttpResponse {
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut sink = SseSink { tx };
+    let mut sink = SseSink::new(tx, turn.conversation.id);
     for event in opening {
         sink.send(event);
     }
@@ -132,20 +133,63 @@ fn sse(rx: mpsc::UnboundedReceiver<Event>) -> HttpResponse {
 }
 
 /// A ChatKit turn's events, sent as they happen.
+///
+/// With a streaming agent the reply's id is reserved before the agent runs,
+/// so the assistant item is announced at the first delta under the id it is
+/// stored with, and `items.list` later names it the same. Text the agent
+/// withdraws (a draft it replaced) is taken back with `thread.item.replaced`
+/// (the item, empty again). Without deltas (the offline agent), the stored
+/// reply is sent whole at the end, in word-sized deltas.
 struct SseSink {
     tx: UnboundedSender<Event>,
+    conversation_id: i64,
+    live: Option<LiveReply>,
+}
+
+/// The reply being streamed under its reserved id.
+struct LiveReply {
+    message_id: i64,
+    /// `thread.item.added` was sent.
+    announced: bool,
+    /// The text sent since the content part was opened; None while no part is open.
+    text: Option<String>,
 }
 
 impl SseSink {
+    fn new(tx: UnboundedSender<Event>, conversation_id: i64) -> Self {
+        Self {
+            tx,
+            conversation_id,
+            live: None,
+        }
+    }
+
     fn send(&self, event: Event) {
         // A client that left does not stop the turn.
         let _ = self.tx.send(event);
+    }
+
+    /// The reply's item as announced, with nothing in it yet.
+    fn empty_reply(&self, message_id: i64) -> Item {
+        Item::assistant_started(message_id, self.conversation_id, Utc::now().naive_utc())
     }
 }
 
 impl TurnSink for SseSink {
     fn shows_user_message(&self) -> bool {
         true
+    }
+
+    fn streams_reply(&self) -> bool {
+        true
+    }
+
+    fn reply_reserved(&mut self, message_id: i64) {
+        self.live = Some(LiveReply {
+            message_id,
+            announced: false,
+            text: None,
+        });
     }
 
     fn tool_started(&mut self, tool: ToolName) {
@@ -156,8 +200,59 @@ impl TurnSink for SseSink {
         });
     }
 
+    fn text_delta(&mut self, delta: &str) {
+        let Some(live) = &self.live else { return };
+        if delta.is_empty() {
+            return;
+        }
+        let (message_id, announced, opened) =
+            (live.message_id, live.announced, live.text.is_some());
+        if !announced {
+            self.send(Event::ItemAdded {
+                item: self.empty_reply(message_id),
+            });
+        }
+        let item_id = super::ids::item_id(message_id);
+        if !opened {
+            self.send(Event::ItemUpdated {
+                item_id: item_id.clone(),
+                update: ItemUpdate::PartAdded {
+                    content_index: 0,
+                    content: AssistantContent::text(""),
+                },
+            });
+        }
+        self.send(Event::ItemUpdated {
+            item_id,
+            update: ItemUpdate::TextDelta {
+                content_index: 0,
+                delta: delta.to_string(),
+            },
+        });
+        if let Some(live) = &mut self.live {
+            live.announced = true;
+            live.text.get_or_insert_default().push_str(delta);
+        }
+    }
+
+    fn text_withdrawn(&mut self) {
+        let Some(live) = &mut self.live else { return };
+        if live.text.take().is_some() {
+            let message_id = live.message_id;
+            self.send(Event::ItemReplaced {
+                item: self.empty_reply(message_id),
+            });
+        }
+    }
+
     fn finished(&mut self, reply: &Message, retitled: Option<&Conversation>) {
-        for event in reply_events(reply) {
+        let streamed = match self.live.take() {
+            Some(live) if live.announced && live.message_id == reply.id => {
+                Streamed::Announced { text: live.text }
+            }
+            _ => Streamed::Nothing,
+        };
+        for event in reply_events(reply, streamed) {
             self.send(event);
         }
         if let Some(conversation) = retitled {
@@ -168,28 +263,67 @@ impl TurnSink for SseSink {
     }
 
     fn failed(&mut self) {
+        // As the reference does with a reply it gives up on: take it away.
+        if let Some(live) = self.live.take().filter(|live| live.announced) {
+            self.send(Event::ItemRemoved {
+                item_id: super::ids::item_id(live.message_id),
+            });
+        }
         self.send(Event::stream_error(true));
     }
 }
 
-/// The stored reply as the reference streams an assistant message: added
-/// empty, one content part, its text in word-sized deltas, then done.
-fn reply_events(reply: &Message) -> Vec<Event> {
+/// What the client was already sent of a reply.
+enum Streamed {
+    Nothing,
+    /// The item was announced; `text` is what its open content part holds
+    /// (None: no part open).
+    Announced {
+        text: Option<String>,
+    },
+}
+
+/// The rest of the reference's sequence for the stored reply: the item added
+/// empty, one content part, its text in word-sized deltas, then done. What
+/// was already streamed is not sent again; a streamed text that is not the
+/// start of the stored reply is replaced by it.
+fn reply_events(reply: &Message, streamed: Streamed) -> Vec<Event> {
     let item_id = super::ids::item_id(reply.id);
     let update = |update| Event::ItemUpdated {
         item_id: item_id.clone(),
         update,
     };
-    let mut events = vec![
-        Event::ItemAdded {
-            item: Item::assistant_placeholder(reply),
-        },
-        update(ItemUpdate::PartAdded {
-            content_index: 0,
-            content: AssistantContent::text(""),
-        }),
-    ];
-    events.extend(word_chunks(&reply.content).into_iter().map(|delta| {
+    let mut events = Vec::new();
+    let open_text = match streamed {
+        Streamed::Nothing => {
+            events.push(Event::ItemAdded {
+                item: Item::assistant_placeholder(reply),
+            });
+            None
+        }
+        Streamed::Announced { text: None } => None,
+        Streamed::Announced { text: Some(text) } => {
+            if reply.content.starts_with(&text) {
+                Some(text)
+            } else {
+                events.push(Event::ItemReplaced {
+                    item: Item::assistant_placeholder(reply),
+                });
+                None
+            }
+        }
+    };
+    let rest = match &open_text {
+        Some(text) => &reply.content[text.len()..],
+        None => {
+            events.push(update(ItemUpdate::PartAdded {
+                content_index: 0,
+                content: AssistantContent::text(""),
+            }));
+            &reply.content[..]
+        }
+    };
+    events.extend(word_chunks(rest).into_iter().map(|delta| {
         update(ItemUpdate::TextDelta {
             content_index: 0,
             delta: delta.to_string(),
@@ -235,7 +369,7 @@ mod tests {
             follow_up: None,
             created_at: Utc::now().naive_utc(),
         };
-        let events: Vec<serde_json::Value> = reply_events(&reply)
+        let events: Vec<serde_json::Value> = reply_events(&reply, Streamed::Nothing)
             .iter()
             .map(|e| serde_json::to_value(e).unwrap())
             .collect();
@@ -265,6 +399,128 @@ mod tests {
             .collect();
         assert_eq!(text, reply.content);
         assert_eq!(events[6]["item"]["content"][0]["text"], reply.content);
+    }
+
+    fn stored(id: i64, content: &str) -> Message {
+        Message {
+            id,
+            user_id: "u".into(),
+            conversation_id: 3,
+            role: Role::Assistant,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            follow_up: None,
+            created_at: Utc::now().naive_utc(),
+        }
+    }
+
+    /// (event or update type, item id, delta) of everything `sink` sent.
+    fn sent(rx: &mut mpsc::UnboundedReceiver<Event>) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            let e = serde_json::to_value(&event).unwrap();
+            let kind = e["update"]["type"].as_str().or(e["type"].as_str()).unwrap();
+            let id = e["item_id"]
+                .as_str()
+                .or(e["item"]["id"].as_str())
+                .unwrap_or("");
+            let delta = e["update"]["delta"].as_str().unwrap_or("");
+            out.push((kind.into(), id.into(), delta.into()));
+        }
+        out
+    }
+
+    fn kinds(events: &[(String, String, String)]) -> Vec<&str> {
+        events.iter().map(|(kind, _, _)| kind.as_str()).collect()
+    }
+
+    #[test]
+    fn deltas_go_out_under_the_reserved_id_as_they_come() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut sink = SseSink::new(tx, 3);
+        sink.reply_reserved(40);
+        sink.text_delta("Added ");
+        let early = sent(&mut rx);
+        assert_eq!(
+            kinds(&early),
+            [
+                "thread.item.added",
+                "assistant_message.content_part.added",
+                "assistant_message.content_part.text_delta"
+            ]
+        );
+        assert!(early.iter().all(|(_, id, _)| id == "msg_40"));
+        sink.text_delta("milk.");
+        sink.finished(&stored(40, "Added milk. Anything else?"), None);
+        let rest = sent(&mut rx);
+        // "milk.", then what was not streamed: " ", "Anything ", "else?".
+        assert_eq!(
+            kinds(&rest),
+            [
+                "assistant_message.content_part.text_delta",
+                "assistant_message.content_part.text_delta",
+                "assistant_message.content_part.text_delta",
+                "assistant_message.content_part.text_delta",
+                "assistant_message.content_part.done",
+                "thread.item.done"
+            ]
+        );
+        let text: String = early
+            .iter()
+            .chain(&rest)
+            .map(|(_, _, d)| d.as_str())
+            .collect();
+        assert_eq!(text, "Added milk. Anything else?");
+        assert!(rest.iter().all(|(_, id, _)| id == "msg_40"));
+    }
+
+    #[test]
+    fn withdrawn_text_is_replaced_by_an_empty_item() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut sink = SseSink::new(tx, 3);
+        sink.reply_reserved(41);
+        sink.text_delta("Let me look.");
+        sink.text_withdrawn();
+        sink.text_delta("You have no tasks.");
+        sink.finished(&stored(41, "You have no tasks."), None);
+        let events = sent(&mut rx);
+        assert_eq!(
+            kinds(&events),
+            [
+                "thread.item.added",
+                "assistant_message.content_part.added",
+                "assistant_message.content_part.text_delta",
+                "thread.item.replaced",
+                "assistant_message.content_part.added",
+                "assistant_message.content_part.text_delta",
+                "assistant_message.content_part.done",
+                "thread.item.done"
+            ]
+        );
+        assert_eq!(events[5].2, "You have no tasks.");
+    }
+
+    #[test]
+    fn a_failed_turn_takes_its_streamed_reply_away() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut sink = SseSink::new(tx, 3);
+        sink.reply_reserved(42);
+        sink.text_delta("Hel");
+        sink.failed();
+        let events = sent(&mut rx);
+        assert_eq!(&kinds(&events)[3..], ["thread.item.removed", "error"]);
+        assert_eq!(events[3].1, "msg_42");
+    }
+
+    #[test]
+    fn without_deltas_the_stored_reply_goes_out_whole() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut sink = SseSink::new(tx, 3);
+        sink.reply_reserved(43);
+        sink.finished(&stored(43, "Hi there."), None);
+        let events = sent(&mut rx);
+        assert_eq!(kinds(&events)[0], "thread.item.added");
+        assert_eq!(events.len(), 6);
     }
 
     #[test]

@@ -149,19 +149,21 @@ impl Item {
 
     /// The assistant message as first announced: no content yet.
     pub fn assistant_placeholder(message: &Message) -> Self {
-        match Self::from_message(message) {
-            Item::AssistantMessage {
-                id,
-                thread_id,
-                created_at,
-                ..
-            } => Item::AssistantMessage {
-                id,
-                thread_id,
-                created_at,
-                content: Vec::new(),
-            },
-            user => user,
+        Self::assistant_started(message.id, message.conversation_id, message.created_at)
+    }
+
+    /// An assistant message announced before it is stored, under the id
+    /// reserved for it.
+    pub fn assistant_started(
+        message_id: i64,
+        conversation_id: i64,
+        created_at: NaiveDateTime,
+    ) -> Self {
+        Item::AssistantMessage {
+            id: ids::item_id(message_id),
+            thread_id: ids::thread_id(conversation_id),
+            created_at: timestamp(created_at),
+            content: Vec::new(),
         }
     }
 
@@ -185,6 +187,10 @@ pub enum Event {
     ItemUpdated { item_id: String, update: ItemUpdate },
     #[serde(rename = "thread.item.done")]
     ItemDone { item: Item },
+    #[serde(rename = "thread.item.replaced")]
+    ItemReplaced { item: Item },
+    #[serde(rename = "thread.item.removed")]
+    ItemRemoved { item_id: String },
     #[serde(rename = "stream_options")]
     StreamOptions { stream_options: StreamOptions },
     #[serde(rename = "progress_update")]

@@ -40,6 +40,10 @@ impl ToolInvoker for McpToolInvoker<'_> {
         self.sink.text_delta(delta);
     }
 
+    fn text_withdrawn(&mut self) {
+        self.sink.text_withdrawn();
+    }
+
     async fn call(&mut self, call: ToolCall) -> Result<ToolOutcome, ToolsUnavailable> {
         self.sink.tool_started(call.name());
         let outcome = match self

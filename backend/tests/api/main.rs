@@ -9,6 +9,7 @@ mod support;
 
 mod auth;
 mod chat;
+mod chatkit_live_reply;
 mod chatkit_protocol;
 mod chatkit_transcribe;
 mod faults;

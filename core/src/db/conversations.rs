@@ -181,6 +181,8 @@ pub async fn delete(db: &Database, user_id: &str, conversation_id: i64) -> Resul
 /// A message to store.
 #[derive(Debug, Clone, Copy)]
 pub struct NewTurnMessage<'a> {
+    /// An id from [`reserve_message_id`]; None takes the next one.
+    pub id: Option<i64>,
     pub role: Role,
     pub content: &'a str,
     pub tool_calls: &'a [ToolCallRecord],
@@ -191,6 +193,7 @@ impl<'a> NewTurnMessage<'a> {
     /// A message without tool calls or follow-up.
     pub fn new(role: Role, content: &'a str) -> Self {
         Self {
+            id: None,
             role,
             content,
             tool_calls: &[],
@@ -244,7 +247,7 @@ async fn insert_message(
     below: Option<i64>,
 ) -> Result<Message, DbError> {
     use diesel::dsl::sql;
-    use diesel::sql_types::{Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
     let encode = |e: serde_json::Error| DbError::Encode(e.to_string());
     let tool_calls = (!message.tool_calls.is_empty())
@@ -256,21 +259,27 @@ async fn insert_message(
         .map(serde_json::to_string)
         .transpose()
         .map_err(encode)?;
-    let columns = (
-        messages::user_id,
-        messages::conversation_id,
-        messages::role,
-        messages::content,
-        messages::tool_calls,
-        messages::follow_up,
-        messages::created_at,
-    );
+    macro_rules! columns {
+        ($($id:path)?) => {
+            (
+                $($id,)?
+                messages::user_id,
+                messages::conversation_id,
+                messages::role,
+                messages::content,
+                messages::tool_calls,
+                messages::follow_up,
+                messages::created_at,
+            )
+        };
+    }
     macro_rules! source {
-        ($now:expr) => {
+        ($now:expr, $($id:expr)?) => {
             conversations::table
                 .filter(conversations::id.eq(conversation_id))
                 .filter(conversations::user_id.eq(user_id))
                 .select((
+                    $($id.into_sql::<BigInt>(),)?
                     conversations::user_id,
                     conversations::id,
                     message.role.as_str().into_sql::<Text>(),
@@ -282,11 +291,11 @@ async fn insert_message(
         };
     }
     macro_rules! insert {
-        ($pool:expr, $source:expr) => {{
+        ($pool:expr, $columns:expr, $source:expr) => {{
             let mut conn = $pool.get().await.map_err(DbError::from_pool)?;
             $source
                 .insert_into(messages::table)
-                .into_columns(columns)
+                .into_columns($columns)
                 .returning(Message::as_returning())
                 .get_result(&mut *conn)
                 .await
@@ -302,14 +311,69 @@ async fn insert_message(
             .single_value()
             .assume_not_null()
     };
-    match (db, below) {
-        (Database::Postgres(pool), None) => insert!(pool, source!(PG_NOW).for_update()),
-        (Database::Postgres(pool), Some(below)) => {
-            insert!(pool, source!(PG_NOW).filter(held().lt(below)).for_update())
+    // A reserved id (a streamed reply) or a message-count bound (a user
+    // message), never both.
+    match (db, message.id, below) {
+        (Database::Postgres(pool), None, None) => {
+            insert!(pool, columns!(), source!(PG_NOW,).for_update())
         }
-        (Database::Sqlite(pool), None) => insert!(pool, source!(SQLITE_NOW)),
-        (Database::Sqlite(pool), Some(below)) => {
-            insert!(pool, source!(SQLITE_NOW).filter(held().lt(below)))
+        (Database::Postgres(pool), None, Some(below)) => insert!(
+            pool,
+            columns!(),
+            source!(PG_NOW,).filter(held().lt(below)).for_update()
+        ),
+        (Database::Postgres(pool), Some(id), _) => insert!(
+            pool,
+            columns!(messages::id),
+            source!(PG_NOW, id).for_update()
+        ),
+        (Database::Sqlite(pool), None, None) => insert!(pool, columns!(), source!(SQLITE_NOW,)),
+        (Database::Sqlite(pool), None, Some(below)) => insert!(
+            pool,
+            columns!(),
+            source!(SQLITE_NOW,).filter(held().lt(below))
+        ),
+        (Database::Sqlite(pool), Some(id), _) => {
+            insert!(pool, columns!(messages::id), source!(SQLITE_NOW, id))
+        }
+    }
+}
+
+/// Takes the next message id without storing a message, so that a reply can
+/// be named (e.g. to a streaming client) before it exists; store it with
+/// [`NewTurnMessage::id`]. An id reserved and never used is a gap, as after a
+/// rolled-back insert.
+///
+/// PostgreSQL draws from the column's sequence. SQLite advances the table's
+/// AUTOINCREMENT counter, which exists once the table has had a row (a turn
+/// stores its user message first); before that this fails with NotFound.
+pub async fn reserve_message_id(db: &Database) -> Result<i64, DbError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+
+    #[derive(QueryableByName)]
+    struct Reserved {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
+    match db {
+        Database::Postgres(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            Ok(diesel::select(sql::<BigInt>(
+                "nextval(pg_get_serial_sequence('messages', 'id'))",
+            ))
+            .get_result(&mut *conn)
+            .await?)
+        }
+        Database::Sqlite(pool) => {
+            let mut conn = pool.get().await.map_err(DbError::from_pool)?;
+            // Automatic ids continue above `seq`, so the reserved one stays free.
+            let reserved: Reserved = diesel::sql_query(
+                "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'messages' RETURNING seq",
+            )
+            .get_result(&mut *conn)
+            .await?;
+            Ok(reserved.seq)
         }
     }
 }

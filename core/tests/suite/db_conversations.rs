@@ -65,6 +65,7 @@ db_test!(messages_history_and_bump, |t| {
         ALICE,
         c.id,
         NewTurnMessage {
+            id: None,
             role: Role::Assistant,
             content: "Added!",
             tool_calls: &calls,
@@ -404,4 +405,44 @@ db_test!(concurrent_messages_lose_nothing, |t| {
         .unwrap()
         .updated_at;
     assert!(updated >= last);
+});
+
+db_test!(a_reserved_message_id_is_stored_later, |t| {
+    let db = &t.db;
+    let c = conv::create(db, ALICE, None).await.unwrap();
+    let question = conv::add_message(db, ALICE, c.id, NewTurnMessage::user("hi"))
+        .await
+        .unwrap();
+    let reserved = conv::reserve_message_id(db).await.unwrap();
+    assert!(reserved > question.id);
+    // Messages stored meanwhile take other ids.
+    let other = conv::create(db, BOB, None).await.unwrap();
+    let meanwhile = conv::add_message(db, BOB, other.id, NewTurnMessage::user("hey"))
+        .await
+        .unwrap();
+    assert!(meanwhile.id > reserved);
+    let reply = conv::add_message(
+        db,
+        ALICE,
+        c.id,
+        NewTurnMessage {
+            id: Some(reserved),
+            ..NewTurnMessage::new(Role::Assistant, "Hello!")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.id, reserved);
+    let ids: Vec<i64> = conv::history(db, ALICE, c.id, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids, [question.id, reserved]);
+    // The reserved id is not handed out again.
+    let next = conv::add_message(db, ALICE, c.id, NewTurnMessage::user("more"))
+        .await
+        .unwrap();
+    assert!(next.id > meanwhile.id);
 });

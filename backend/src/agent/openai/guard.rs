@@ -86,11 +86,48 @@ static NEGATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:not|never|no|cannot|unable|nothing)\b|n't\b").expect("negation pattern")
 });
 
+/// Where `claimed_tools` splits a reply into sentences.
+pub const SENTENCE_ENDS: [char; 4] = ['.', '!', '?', '\n'];
+
+/// Every pattern in `CLAIMS` needs one of these words (whole, any case):
+/// a sentence without one claims nothing. Keep the two in step.
+const CLAIM_VERBS: [&str; 14] = [
+    "added",
+    "created",
+    "saved",
+    "marked",
+    "completed",
+    "checked",
+    "finished",
+    "renamed",
+    "updated",
+    "changed",
+    "deleted",
+    "removed",
+    "cancelled",
+    "canceled",
+];
+
+pub fn is_claim_verb(word: &str) -> bool {
+    CLAIM_VERBS
+        .iter()
+        .any(|verb| verb.eq_ignore_ascii_case(word))
+}
+
+/// Whether a word still being written may turn out to be a claim verb.
+pub fn could_become_claim_verb(partial: &str) -> bool {
+    CLAIM_VERBS.iter().any(|verb| {
+        verb.len() >= partial.len()
+            && partial.is_ascii()
+            && verb[..partial.len()].eq_ignore_ascii_case(partial)
+    })
+}
+
 /// The tools an English reply claims to have used (added, completed, renamed,
 /// deleted), leaving out sentences that deny doing anything.
 pub fn claimed_tools(reply: &str) -> Vec<&'static str> {
     let mut claimed = Vec::new();
-    for sentence in reply.split(['.', '!', '?', '\n']) {
+    for sentence in reply.split(SENTENCE_ENDS) {
         if NEGATION.is_match(sentence) {
             continue;
         }
@@ -139,5 +176,33 @@ mod tests {
         assert!(claimed_tools("I couldn't find task 7, so nothing was deleted.").is_empty());
         assert!(claimed_tools("Hello! How can I help with your tasks?").is_empty());
         assert!(claimed_tools("You have 2 completed tasks.").is_empty());
+    }
+
+    #[test]
+    fn every_claim_has_a_claim_verb() {
+        for claim in [
+            "I've added 'Buy milk' to your list.",
+            "Added it to your list.",
+            "It has been saved",
+            "I've marked 'Buy groceries' as completed.",
+            "Marked it as done",
+            "I have checked off task 2",
+            "I renamed it to 'Call mom'",
+            "Task 2 has been updated",
+            "Task 2 was removed",
+            "I've cancelled the meeting task",
+        ] {
+            assert!(!claimed_tools(claim).is_empty(), "{claim}");
+            assert!(
+                claim
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(is_claim_verb),
+                "{claim}"
+            );
+        }
+        assert!(could_become_claim_verb("Ad"));
+        assert!(could_become_claim_verb("removed"));
+        assert!(!could_become_claim_verb("adds"));
+        assert!(!could_become_claim_verb("hello"));
     }
 }

@@ -6,11 +6,14 @@
 //! Past turns are replayed with their tool calls; a plain command the model
 //! did not act on gets one corrective round, and a reply never claims a change
 //! no tool call of the turn made. Reply text is streamed to the invoker as the
-//! model writes it, except while it could still be such a claim.
+//! model writes it, except while it could still be such a claim ([`live`]);
+//! text streamed in a round that turns out not to be the reply (the model
+//! went on to call tools, or its draft was rejected) is withdrawn.
 
 mod client;
 mod guard;
 mod history;
+mod live;
 mod prompt;
 mod wire;
 
@@ -188,6 +191,11 @@ impl OpenAiAgent {
         self.list_max_tasks
     }
 
+    /// Whether the model is asked for streamed replies (`stream: true`).
+    pub fn streams(&self) -> bool {
+        self.stream
+    }
+
     /// Answers `message` given the conversation so far, calling tools as the
     /// model asks. Fails only if the model or the task service is unreachable.
     pub async fn respond<T: ToolInvoker>(
@@ -223,9 +231,25 @@ impl OpenAiAgent {
         for round in 1..=self.max_steps {
             let pending = command.filter(|c| !made.iter().any(|(name, _)| name == c.tool));
             // Text goes out as it is written only when it cannot be a claim
-            // about a command not acted on yet.
-            let live = pending.is_none();
-            let turn = self.ask(&request, round, live, invoker).await?;
+            // about a command not acted on yet (nor one no call backs: `live`).
+            let mut live = (pending.is_none() && self.stream).then(|| {
+                live::LiveText::new(
+                    made.iter()
+                        .filter(|(_, ok)| *ok)
+                        .map(|(name, _)| name.clone())
+                        .collect(),
+                )
+            });
+            let turn = self.ask(&request, round, live.as_mut(), invoker).await?;
+            // What went out of this round, if it is not to be the reply.
+            let withdraw = |invoker: &mut T| {
+                if live
+                    .as_ref()
+                    .is_some_and(|live| !live.streamed().is_empty())
+                {
+                    invoker.text_withdrawn();
+                }
+            };
             let forced = request.tool_choice.take().is_some_and(|choice| {
                 choice == ChatCompletionToolChoiceOption::Mode(ToolChoiceOptions::Required)
             });
@@ -248,12 +272,20 @@ impl OpenAiAgent {
                     (None, false) => prompt::CLAIM_CORRECTION.to_string(),
                     (None, true) => {
                         let text = turn.text.unwrap_or_else(|| EMPTY_REPLY.to_string());
-                        if !live || !self.stream {
-                            invoker.text_delta(&text);
+                        // The rest of the reply, after what already went out.
+                        let streamed = live.as_ref().map_or("", |live| live.streamed());
+                        match text.strip_prefix(streamed) {
+                            Some(rest) if !rest.is_empty() => invoker.text_delta(rest),
+                            Some(_) => {}
+                            None => {
+                                withdraw(invoker);
+                                invoker.text_delta(&text);
+                            }
                         }
                         return Ok(text);
                     }
                 };
+                withdraw(invoker);
                 tracing::info!(
                     round,
                     missing = pending.map(|c| c.tool),
@@ -287,6 +319,7 @@ impl OpenAiAgent {
                 return Ok(reply.to_string());
             }
 
+            withdraw(invoker);
             request.messages.push(wire::assistant_tool_calls(
                 turn.text.as_deref(),
                 &turn.calls,
@@ -324,21 +357,21 @@ impl OpenAiAgent {
         Ok(STEP_LIMIT_REPLY.to_string())
     }
 
-    /// One model round, streamed when configured; text deltas reach the
-    /// invoker only when `live`.
+    /// One model round, streamed when configured; text reaches the invoker
+    /// as it arrives only through `live`.
     async fn ask<T: ToolInvoker>(
         &self,
         request: &CreateChatCompletionRequest,
         round: usize,
-        live: bool,
+        mut live: Option<&mut live::LiveText>,
         invoker: &mut T,
     ) -> Result<ModelTurn, AgentError> {
         if !self.stream {
             return self.client.complete(request, round).await;
         }
         let mut forward = |text: &str| {
-            if live {
-                invoker.text_delta(text);
+            if let Some(out) = live.as_mut().and_then(|live| live.push(text)) {
+                invoker.text_delta(&out);
             }
         };
         self.client
