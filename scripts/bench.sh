@@ -29,8 +29,11 @@ if [[ "${BENCH_BUILD_TIME:-0}" == 1 ]]; then
   rm -rf "$scratch"
 fi
 
-echo "bench: building the release binaries…"
-cargo build --quiet --release --bins
+# The `profiling` profile is release code that keeps symbols and line tables,
+# so `perf record` on a run names the functions (docs/benchmarks.md).
+echo "bench: building the binaries (release with symbols: --profile profiling)…"
+cargo build --quiet --profile profiling --bins
+export BENCH_BIN_DIR="${BENCH_BIN_DIR:-$PWD/target/profiling}"
 
 if [[ -z "${BENCH_DATABASE_URL:-}" && -z "${TEST_DATABASE_URL:-}" ]]; then
   # The role scripts/pg-start.sh creates, if that server is up.

@@ -386,12 +386,29 @@ pub async fn open(
     conversation_id: i64,
     limit: i64,
 ) -> Result<Option<(Conversation, Vec<Message>)>, DbError> {
+    use diesel::sql_types::{BigInt, Nullable};
+    diesel::define_sql_function! {
+        fn coalesce(value: Nullable<BigInt>, default: BigInt) -> BigInt;
+    }
+    // The id of the `limit`-th newest message, found by walking the
+    // (conversation_id, id) index backwards; the join then reads only the
+    // messages from it on. Ordering the joined rows and cutting them at the
+    // limit would read (and sort) the whole conversation on every turn.
+    let newest = diesel::alias!(messages as newest);
+    let oldest_wanted = newest
+        .filter(newest.field(messages::conversation_id).eq(conversation_id))
+        .order(newest.field(messages::id).desc())
+        .offset(limit.max(1) - 1)
+        .limit(1)
+        .select(newest.field(messages::id))
+        .single_value();
     let rows: Vec<(Conversation, Option<Message>)> = with_conn!(db, |conn| {
         conversations::table
             .left_join(
                 messages::table.on(messages::conversation_id
                     .eq(conversations::id)
-                    .and(messages::user_id.eq(user_id))),
+                    .and(messages::user_id.eq(user_id))
+                    .and(messages::id.ge(coalesce(oldest_wanted, 0)))),
             )
             .filter(conversations::id.eq(conversation_id))
             .filter(conversations::user_id.eq(user_id))
