@@ -279,10 +279,15 @@ no_internals "$WORK/readyz.json"; check "crash: /readyz reason shows no internal
 chat_unavailable 5; rc=$?
 check "crash: chat turn $code in ${secs}s: $(head -c 120 "$WORK/chat.json")" $rc
 no_internals "$WORK/chat.json"; check "crash: chat error message shows no internal address or type name" $?
-sleep 1
-restarts="$(podman inspect "$SIDECAR_CTR" --format '{{.RestartCount}}')"
-podman logs "$SIDECAR_CTR" 2>&1 | grep -q 'TODO_MCP_DEMO_FAULT=crash'; rc=$?
-[ $rc = 0 ] && [ "${restarts:-0}" -ge 1 ]; rc=$?
+# `podman logs` shows the current instance, which may not have reached its
+# panic yet when the container has just been restarted: look a few times.
+for _ in $(seq 1 20); do
+  sleep 0.5
+  restarts="$(podman inspect "$SIDECAR_CTR" --format '{{.RestartCount}}')"
+  podman logs "$SIDECAR_CTR" 2>&1 | grep -q 'TODO_MCP_DEMO_FAULT=crash'; rc=$?
+  [ $rc = 0 ] && [ "${restarts:-0}" -ge 1 ]; rc=$?
+  [ $rc = 0 ] && break
+done
 check "crash: the sidecar panics on start and is restarted ($restarts restarts so far)" $rc
 
 fault hang
@@ -303,9 +308,12 @@ check "bad-db: /readyz 503 after $(elapsed "$t0")s naming the sidecar: $(head -c
 chat_unavailable 5; rc=$?
 check "bad-db: chat turn $code in ${secs}s: $(head -c 120 "$WORK/chat.json")" $rc
 no_internals "$WORK/chat.json"; check "bad-db: chat error message shows no internal address or type name" $?
-sleep 1
-restarts="$(podman inspect "$SIDECAR_CTR" --format '{{.RestartCount}}')"
-line="$(podman logs "$SIDECAR_CTR" 2>&1 | grep -m1 'cannot open the database (postgres://todo@127.0.0.1:5432/todo)')"
+for _ in $(seq 1 20); do # as for crash: the current instance may not have logged yet
+  sleep 0.5
+  restarts="$(podman inspect "$SIDECAR_CTR" --format '{{.RestartCount}}')"
+  line="$(podman logs "$SIDECAR_CTR" 2>&1 | grep -m1 'cannot open the database (postgres://todo@127.0.0.1:5432/todo)')"
+  [ -n "$line" ] && [ "${restarts:-0}" -ge 1 ] && break
+done
 [ -n "$line" ] && [ "${restarts:-0}" -ge 1 ]
 check "bad-db: the sidecar exits at start naming the database it cannot reach, and is restarted ($restarts restarts): ${line##*todo-mcp failed: }" $?
 
