@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from support import MCP_BIN, postgres_url, psql, require_binary
+from support import MCP_BIN, drop_database, postgres_url, psql, require_binary
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def database_url(request, tmp_path):
         capture_output=True,
     )
     yield url
-    psql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(admin, name)
 
 
 @pytest.fixture

@@ -93,4 +93,20 @@ def postgres_url() -> str | None:
 
 
 def psql(url: str, sql: str) -> None:
-    subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True, capture_output=True)
+    done = subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"psql failed ({done.returncode}) on {sql!r}: {done.stderr.strip()}")
+
+
+def drop_database(admin: str, name: str) -> None:
+    """Drops a test database. A sidecar that is still exiting can open a new
+    connection while DROP ... WITH (FORCE) terminates the others ("being
+    accessed by other users"): try again a few times before failing."""
+    for attempt in range(10):
+        try:
+            psql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except RuntimeError:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
