@@ -386,6 +386,26 @@ async fn http_sidecar_killed_under_load(db: TestDb) {
     sidecar_killed_under_load(db, Mode::Http).await;
 }
 
+/// The backend binary reaching its own `todo-mcp --http` (which the test
+/// kills), with a short retry window and `extra` settings.
+async fn over_an_http_sidecar(db: TestDb, extra: &[(&str, &str)]) -> (Arc<TestApp>, HttpSidecar) {
+    let secret = format!("faults-secret-{}-0123456789abcdef", std::process::id());
+    let sidecar = HttpSidecar::start(vec![
+        ("DATABASE_URL".to_string(), db.url.clone()),
+        ("BETTER_AUTH_SECRET".to_string(), secret.clone()),
+    ])
+    .await;
+    let mcp_url = sidecar.mcp_url();
+    let mut env = vec![
+        ("BETTER_AUTH_SECRET", secret.as_str()),
+        ("MCP_URL", mcp_url.as_str()),
+        ("TOOL_RETRY_WINDOW_MS", "300"),
+    ];
+    env.extend_from_slice(extra);
+    let app = TestApp::spawn_process_with(db, &env).await;
+    (Arc::new(app), sidecar)
+}
+
 /// A turn whose second tool call finds the sidecar gone for good answers
 /// 503, and the message names what its first call already changed.
 async fn a_turn_cut_short_says_what_it_changed(db: TestDb) {
@@ -398,28 +418,16 @@ async fn a_turn_cut_short_says_what_it_changed(db: TestDb) {
         Reply::text("Both added."),
     ])
     .await;
-    let secret = format!("faults-secret-{}-0123456789abcdef", std::process::id());
-    let mut sidecar = HttpSidecar::start(vec![
-        ("DATABASE_URL".to_string(), db.url.clone()),
-        ("BETTER_AUTH_SECRET".to_string(), secret.clone()),
-    ])
-    .await;
-    let mcp_url = sidecar.mcp_url();
     let base_url = model.base_url();
-    let app = Arc::new(
-        TestApp::spawn_process_with(
-            db,
-            &[
-                ("BETTER_AUTH_SECRET", &secret),
-                ("MCP_URL", &mcp_url),
-                ("LLM_PROVIDER", "openai"),
-                ("OPENAI_BASE_URL", &base_url),
-                ("OPENAI_MODEL", SCRIPTED_MODEL),
-                ("TOOL_RETRY_WINDOW_MS", "300"),
-            ],
-        )
-        .await,
-    );
+    let (app, mut sidecar) = over_an_http_sidecar(
+        db,
+        &[
+            ("LLM_PROVIDER", "openai"),
+            ("OPENAI_BASE_URL", &base_url),
+            ("OPENAI_MODEL", SCRIPTED_MODEL),
+        ],
+    )
+    .await;
 
     let turn = tokio::spawn({
         let app = app.clone();
@@ -465,24 +473,7 @@ async fn a_turn_cut_short_says_what_it_changed(db: TestDb) {
 /// is reported as a step that may or may not have been done.
 async fn a_call_cut_off_mid_way_is_reported_in_doubt(db: TestDb) {
     let _serial = SERIAL.lock().await;
-    let secret = format!("faults-secret-{}-0123456789abcdef", std::process::id());
-    let mut sidecar = HttpSidecar::start(vec![
-        ("DATABASE_URL".to_string(), db.url.clone()),
-        ("BETTER_AUTH_SECRET".to_string(), secret.clone()),
-    ])
-    .await;
-    let mcp_url = sidecar.mcp_url();
-    let app = Arc::new(
-        TestApp::spawn_process_with(
-            db,
-            &[
-                ("BETTER_AUTH_SECRET", &secret),
-                ("MCP_URL", &mcp_url),
-                ("TOOL_RETRY_WINDOW_MS", "300"),
-            ],
-        )
-        .await,
-    );
+    let (app, mut sidecar) = over_an_http_sidecar(db, &[]).await;
 
     // The sidecar's insert waits behind this lock until the sidecar is gone.
     let lock = TasksWriteLock::take(&app.db.db).await.unwrap();

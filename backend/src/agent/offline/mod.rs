@@ -52,14 +52,8 @@ impl OfflineAgent {
         history: &[HistoryMessage],
         tools: &mut T,
     ) -> Result<Reply, AgentError> {
-        let (lang, intent) = lang::understand(message, lang::conversation_language(history));
-        let mut turn = Turn {
-            tools,
-            history,
-            lang,
-            follow_up: None,
-            list_max_tasks: self.list_max_tasks,
-        };
+        let (lang, intent) = understand(message, history);
+        let mut turn = self.turn(tools, history, lang);
         let text = turn.run(intent).await?;
         Ok(Reply {
             text,
@@ -67,10 +61,25 @@ impl OfflineAgent {
         })
     }
 
+    fn turn<'a, T>(
+        &self,
+        tools: &'a mut T,
+        history: &'a [HistoryMessage],
+        lang: Lang,
+    ) -> Turn<'a, T> {
+        Turn {
+            tools,
+            history,
+            lang,
+            follow_up: None,
+            list_max_tasks: self.list_max_tasks,
+        }
+    }
+
     /// Whether this agent answers `message` even when a model runs: a bulk
     /// deletion (it asks first), or a yes or no to a confirmation it asked.
     pub fn answers_first(message: &str, history: &[HistoryMessage]) -> bool {
-        let (_, intent) = lang::understand(message, lang::conversation_language(history));
+        let (_, intent) = understand(message, history);
         match intent {
             Intent::DeleteAll | Intent::DeleteCompleted => true,
             Intent::Confirm(_) => matches!(
@@ -91,14 +100,8 @@ impl OfflineAgent {
         task_ids: &[i64],
         tools: &mut T,
     ) -> Result<Reply, AgentError> {
-        let (lang, _) = lang::understand(message, lang::conversation_language(history));
-        let mut turn = Turn {
-            tools,
-            history,
-            lang,
-            follow_up: None,
-            list_max_tasks: self.list_max_tasks,
-        };
+        let (lang, _) = understand(message, history);
+        let mut turn = self.turn(tools, history, lang);
         let tasks: Vec<Task> = match turn.fetch(StatusFilter::All).await? {
             Ok(tasks) => tasks
                 .into_iter()
@@ -125,6 +128,11 @@ impl OfflineAgent {
             }),
         })
     }
+}
+
+/// The message's language and meaning, the conversation's language breaking ties.
+fn understand(message: &str, history: &[HistoryMessage]) -> (Lang, Intent) {
+    lang::understand(message, lang::conversation_language(history))
 }
 
 struct Turn<'a, T> {
