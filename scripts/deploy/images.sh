@@ -78,5 +78,8 @@ for t in "${targets[@]}"; do
     fail "image $image"; status=1
   fi
 done
+# A rebuilt tag leaves its old image behind, untagged; drop those so repeated
+# runs on one machine do not fill its disk.
+"$ENGINE" image prune -f >/dev/null || true
 "$ENGINE" images --filter "reference=$IMAGE_PREFIX-*" --format '{{.Repository}}:{{.Tag}}  {{.Size}}'
 exit $status
