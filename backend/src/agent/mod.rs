@@ -152,6 +152,16 @@ impl Agent {
         matches!(self, Agent::OpenAi(agent) if agent.streams())
     }
 
+    /// How many of the newest messages a turn loads for this agent, at most
+    /// `configured`: the offline agent reads only the last few
+    /// ([`offline::HISTORY_READ`]), a model the whole configured window.
+    pub fn history_wanted(&self, configured: i64) -> i64 {
+        match self {
+            Agent::Offline(_) => configured.min(offline::HISTORY_READ),
+            Agent::OpenAi(_) => configured,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Agent::Offline(_) => "offline",
@@ -284,6 +294,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_offline_agent_loads_a_few_messages() {
+        let agent = Agent::Offline(offline::OfflineAgent::new());
+        assert_eq!(agent.history_wanted(40), offline::HISTORY_READ);
+        assert_eq!(agent.history_wanted(2), 2);
+    }
 
     #[test]
     fn models_never_see_user_id() {

@@ -96,7 +96,7 @@ pub async fn begin(
     let (conversation, history, created) = match conversation_id {
         Some(id) => {
             let (conversation, history) =
-                conversations::open(db, &user.user_id, id, state.settings.history_limit)
+                conversations::open(db, &user.user_id, id, history_wanted(state))
                     .await?
                     .ok_or(ApiError::NotFound("conversation"))?;
             (conversation, history, false)
@@ -137,6 +137,11 @@ pub async fn begin(
         user_message,
         history: history_within(history, limits.history_max_chars),
     })
+}
+
+/// The messages a turn loads: what its agent reads, not more.
+fn history_wanted(state: &AppState) -> i64 {
+    state.agent.history_wanted(state.settings.history_limit)
 }
 
 async fn new_conversation(state: &AppState, user: &AuthUser) -> Result<Conversation, ApiError> {
@@ -198,7 +203,7 @@ pub async fn retry(
         db,
         &user.user_id,
         conversation.id,
-        state.settings.history_limit + 1,
+        history_wanted(state) + 1,
     )
     .await?
     .ok_or(ApiError::NotFound("thread"))?;

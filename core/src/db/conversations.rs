@@ -246,8 +246,18 @@ async fn insert_message(
     message: NewTurnMessage<'_>,
     below: Option<i64>,
 ) -> Result<Message, DbError> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    // The database's clock as functions, not `sql` text, so that diesel
+    // keeps the insert prepared (it never caches statements with raw text).
+    diesel::define_sql_function! {
+        /// PostgreSQL's clock at the moment of the call.
+        fn clock_timestamp() -> Timestamptz;
+    }
+    diesel::define_sql_function! {
+        /// SQLite: `strftime('%Y-%m-%d %H:%M:%f', 'now')`.
+        fn strftime(format: Text, time: Text) -> Timestamp;
+    }
+    use diesel::PgTimestampExpressionMethods;
 
     let encode = |e: serde_json::Error| DbError::Encode(e.to_string());
     let tool_calls = (!message.tool_calls.is_empty())
@@ -286,7 +296,7 @@ async fn insert_message(
                     message.content.into_sql::<Text>(),
                     tool_calls.as_deref().into_sql::<Nullable<Text>>(),
                     follow_up.as_deref().into_sql::<Nullable<Text>>(),
-                    sql::<Timestamp>($now),
+                    $now,
                 ))
         };
     }
@@ -302,8 +312,8 @@ async fn insert_message(
                 .map_err(DbError::from)
         }};
     }
-    const PG_NOW: &str = "(clock_timestamp() AT TIME ZONE 'UTC')::timestamp";
-    const SQLITE_NOW: &str = "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+    let pg_now = || clock_timestamp().at_time_zone("UTC");
+    let sqlite_now = || strftime("%Y-%m-%d %H:%M:%f", "now");
     let held = || {
         messages::table
             .filter(messages::conversation_id.eq(conversation_id))
@@ -315,26 +325,26 @@ async fn insert_message(
     // message), never both.
     match (db, message.id, below) {
         (Database::Postgres(pool), None, None) => {
-            insert!(pool, columns!(), source!(PG_NOW,).for_update())
+            insert!(pool, columns!(), source!(pg_now(),).for_update())
         }
         (Database::Postgres(pool), None, Some(below)) => insert!(
             pool,
             columns!(),
-            source!(PG_NOW,).filter(held().lt(below)).for_update()
+            source!(pg_now(),).filter(held().lt(below)).for_update()
         ),
         (Database::Postgres(pool), Some(id), _) => insert!(
             pool,
             columns!(messages::id),
-            source!(PG_NOW, id).for_update()
+            source!(pg_now(), id).for_update()
         ),
-        (Database::Sqlite(pool), None, None) => insert!(pool, columns!(), source!(SQLITE_NOW,)),
+        (Database::Sqlite(pool), None, None) => insert!(pool, columns!(), source!(sqlite_now(),)),
         (Database::Sqlite(pool), None, Some(below)) => insert!(
             pool,
             columns!(),
-            source!(SQLITE_NOW,).filter(held().lt(below))
+            source!(sqlite_now(),).filter(held().lt(below))
         ),
         (Database::Sqlite(pool), Some(id), _) => {
-            insert!(pool, columns!(messages::id), source!(SQLITE_NOW, id))
+            insert!(pool, columns!(messages::id), source!(sqlite_now(), id))
         }
     }
 }
@@ -348,7 +358,6 @@ async fn insert_message(
 /// AUTOINCREMENT counter, which exists once the table has had a row (a turn
 /// stores its user message first); before that this fails with NotFound.
 pub async fn reserve_message_id(db: &Database) -> Result<i64, DbError> {
-    use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
 
     #[derive(QueryableByName)]
@@ -359,11 +368,18 @@ pub async fn reserve_message_id(db: &Database) -> Result<i64, DbError> {
     match db {
         Database::Postgres(pool) => {
             let mut conn = pool.get().await.map_err(DbError::from_pool)?;
-            Ok(diesel::select(sql::<BigInt>(
-                "nextval(pg_get_serial_sequence('messages', 'id'))",
-            ))
-            .get_result(&mut *conn)
-            .await?)
+            // Functions, not `sql` text, so the statement stays prepared.
+            diesel::define_sql_function! {
+                fn nextval(sequence: diesel::sql_types::Text) -> BigInt;
+            }
+            diesel::define_sql_function! {
+                fn pg_get_serial_sequence(table: diesel::sql_types::Text, column: diesel::sql_types::Text) -> diesel::sql_types::Text;
+            }
+            Ok(
+                diesel::select(nextval(pg_get_serial_sequence("messages", "id")))
+                    .get_result(&mut *conn)
+                    .await?,
+            )
         }
         Database::Sqlite(pool) => {
             let mut conn = pool.get().await.map_err(DbError::from_pool)?;

@@ -8,6 +8,7 @@ pub mod connect;
 pub mod conversations;
 mod migrate;
 pub mod models;
+pub mod prepared;
 pub mod schema;
 pub mod tasks;
 

@@ -212,8 +212,7 @@ async fn keyed_in_one_statement(
     key: &str,
     at: chrono::NaiveDateTime,
 ) -> Result<Task, Abort> {
-    use diesel::pg::Pg;
-    use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+    use super::prepared::{Bind, Prepared};
 
     const COLUMNS: &str = "id, user_id, title, description, completed, created_at, updated_at";
     // $1 user, $2 key, $3 time; the change's own parameters from $4.
@@ -225,7 +224,7 @@ async fn keyed_in_one_statement(
              SELECT {COLUMNS} FROM t"
         )
     };
-    let query = match change {
+    let (sql, binds) = match change {
         Change::Add {
             title,
             description,
@@ -239,49 +238,44 @@ async fn keyed_in_one_statement(
                 "INSERT INTO tasks (user_id, title, description, completed, created_at, updated_at) \
                  SELECT $1, $4, $5, false, $3, $3 WHERE $6 = 0" // same parameters, no limit
             };
-            diesel::sql_query(statement(sql))
-                .into_boxed::<Pg>()
-                .bind::<Text, _>(user_id)
-                .bind::<Text, _>(key)
-                .bind::<Timestamp, _>(at)
-                .bind::<Text, _>(title)
-                .bind::<Nullable<Text>, _>(non_empty(description))
-                .bind::<BigInt, _>(max_tasks.max(0))
+            (
+                sql,
+                vec![
+                    Bind::Text(title),
+                    Bind::OptText(non_empty(description)),
+                    Bind::BigInt(max_tasks.max(0)),
+                ],
+            )
         }
-        Change::Complete { task_id } => diesel::sql_query(statement(
+        Change::Complete { task_id } => (
             "UPDATE tasks SET completed = true, updated_at = $3 WHERE id = $4 AND user_id = $1",
-        ))
-        .into_boxed::<Pg>()
-        .bind::<Text, _>(user_id)
-        .bind::<Text, _>(key)
-        .bind::<Timestamp, _>(at)
-        .bind::<BigInt, _>(task_id),
-        Change::Delete { task_id } => diesel::sql_query(statement(
+            vec![Bind::BigInt(task_id)],
+        ),
+        Change::Delete { task_id } => (
             "DELETE FROM tasks WHERE id = $4 AND user_id = $1",
-        ))
-        .into_boxed::<Pg>()
-        .bind::<Text, _>(user_id)
-        .bind::<Text, _>(key)
-        .bind::<Timestamp, _>(at)
-        .bind::<BigInt, _>(task_id),
+            vec![Bind::BigInt(task_id)],
+        ),
         Change::Update {
             task_id,
             title,
             description,
-        } => diesel::sql_query(statement(
+        } => (
             "UPDATE tasks SET title = COALESCE($5, title), \
              description = CASE WHEN $6 THEN NULLIF($7, '') ELSE description END, \
              updated_at = $3 WHERE id = $4 AND user_id = $1",
-        ))
-        .into_boxed::<Pg>()
-        .bind::<Text, _>(user_id)
-        .bind::<Text, _>(key)
-        .bind::<Timestamp, _>(at)
-        .bind::<BigInt, _>(task_id)
-        .bind::<Nullable<Text>, _>(title)
-        .bind::<Bool, _>(description.is_some())
-        .bind::<Nullable<Text>, _>(description),
+            vec![
+                Bind::BigInt(task_id),
+                Bind::OptText(title),
+                Bind::Bool(description.is_some()),
+                Bind::OptText(description),
+            ],
+        ),
     };
+    let mut all = vec![Bind::Text(user_id), Bind::Text(key), Bind::Timestamp(at)];
+    all.extend(binds);
+    // Prepared, not `sql_query`: the statement is parsed and planned once
+    // per connection instead of on every call.
+    let query = Prepared::new(statement(sql), all);
     match query.get_result::<Task>(conn).await {
         Ok(task) => Ok(task),
         Err(diesel::result::Error::NotFound) => Err(Abort::Missing),

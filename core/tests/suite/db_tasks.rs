@@ -364,3 +364,74 @@ db_test!(old_keys_are_pruned, |t| {
     assert!(!keyed_add(db, Some("old"), "First").await.replayed);
     assert_eq!(tasks::count(db, ALICE).await.unwrap(), (2, 0));
 });
+
+/// A turn's statements are parsed and planned once per connection: the
+/// keyed change and the message insert stay prepared (diesel never caches
+/// `sql_query` or raw `sql` text; see `todo_core::db::prepared`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turns_statements_stay_prepared_on_postgres() {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    use todo_core::db::Database;
+    use todo_core::db::conversations::{self, NewTurnMessage};
+
+    let Some(t) = todo_core::testing::db::postgres().await else {
+        return; // said why
+    };
+    // One connection, so every call below uses (and prepares on) it.
+    let db = Database::connect(&t.url, 1).await.unwrap();
+    let convo = conversations::create(&db, ALICE, None).await.unwrap();
+    for i in 0..3 {
+        let key = format!("key-{i}");
+        let change = Change::Add {
+            title: "Buy milk",
+            description: None,
+            max_tasks: 100,
+        };
+        let applied = tasks::apply(&db, ALICE, change, Some(&key)).await.unwrap();
+        assert!(applied.task.is_some());
+        let done = Change::Complete {
+            task_id: applied.task.unwrap().id,
+        };
+        tasks::apply(&db, ALICE, done, Some(&format!("done-{i}")))
+            .await
+            .unwrap();
+        conversations::add_message(&db, ALICE, convo.id, NewTurnMessage::user("hi"))
+            .await
+            .unwrap();
+    }
+    #[derive(QueryableByName)]
+    struct Prepared {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement: String,
+    }
+    let Database::Postgres(pool) = &db else {
+        unreachable!()
+    };
+    let mut conn = pool.get().await.unwrap();
+    let prepared: Vec<Prepared> = diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+        .load(&mut *conn)
+        .await
+        .unwrap();
+    let count = |start: &str| {
+        prepared
+            .iter()
+            .filter(|p| p.statement.trim_start().starts_with(start))
+            .count()
+    };
+    assert_eq!(
+        count("WITH t AS (INSERT"),
+        1,
+        "the keyed add, prepared once"
+    );
+    assert_eq!(
+        count("WITH t AS (UPDATE"),
+        1,
+        "the keyed completion, prepared once"
+    );
+    assert_eq!(
+        count("INSERT INTO \"messages\""),
+        1,
+        "the message insert, prepared once"
+    );
+}

@@ -22,6 +22,11 @@ use matching::{Match, Task, best_match_where};
 
 pub use parse::parse;
 
+/// The newest messages the offline agent reads: the last reply (what it did
+/// and left open) and the user messages that set the conversation's
+/// language, with room for a user message or two stranded by failed turns.
+pub const HISTORY_READ: i64 = 6;
+
 /// The default "language model": rule-based, offline, deterministic.
 #[derive(Debug, Clone, Copy)]
 pub struct OfflineAgent {
