@@ -78,6 +78,7 @@ impl Application {
             )
         })?;
         let verifier = JwtVerifier::from_settings(&settings)?;
+        let configured_workers = settings.http_workers;
         let port = listener.local_addr()?.port();
         todo_core::telemetry::metrics_handle();
         // Present from the start, so a scrape shows 0 rather than nothing.
@@ -111,7 +112,11 @@ impl Application {
         if !hosting.handle_signals {
             server = server.disable_signals();
         }
-        if let Some(workers) = hosting.workers {
+        // The host's choice (an embedded server) first, then the setting.
+        let workers = hosting
+            .workers
+            .or((configured_workers > 0).then_some(configured_workers));
+        if let Some(workers) = workers {
             server = server.workers(workers);
         }
         Ok(Self {

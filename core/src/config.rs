@@ -62,6 +62,8 @@ pub struct Settings {
     pub host: String,
     /// 0 picks a free port.
     pub port: u16,
+    /// Threads serving HTTP; 0: one per CPU the process may use.
+    pub http_workers: usize,
     #[serde(deserialize_with = "positive")]
     pub max_message_chars: usize,
     #[serde(deserialize_with = "positive")]
@@ -383,7 +385,7 @@ mod tests {
     fn keys_come_from_the_struct() {
         let keys = Settings::keys();
         assert!(keys.contains(&"database_url") && keys.contains(&"max_agent_steps"));
-        assert_eq!(keys.len(), 36, "{keys:?}");
+        assert_eq!(keys.len(), 37, "{keys:?}");
     }
 
     #[test]

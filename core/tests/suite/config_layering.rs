@@ -54,7 +54,8 @@ fn every_setting_is_read_from_its_environment_variable() {
             || k.ends_with("_chars")
             || k.ends_with("_steps")
             || k.ends_with("connections")
-            || k == "port" =>
+            || k == "port"
+            || k == "http_workers" =>
         {
             "7"
         }
