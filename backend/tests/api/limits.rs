@@ -240,7 +240,59 @@ async fn model_bulk_delete_asks_first(db: TestDb) {
     assert_eq!(tasks::count(&app.db.db, "ann").await.unwrap().0, 2);
 }
 
+/// "The second one" after a listing is the second task listed, not task 2:
+/// the offline agent resolves it from the stored listing, without asking
+/// the model (small models take the position for an id).
+async fn a_position_in_the_last_list_is_resolved_without_the_model(db: TestDb) {
+    let model = ScriptedOpenAi::start(vec![
+        Reply::tool_call("list_tasks", json!({"status": "pending"})),
+        Reply::text("Here are your pending tasks."),
+        // What a small model did with "complete the second one".
+        Reply::tool_call("complete_task", json!({"task_id": 2})),
+        Reply::text("Done."),
+    ])
+    .await;
+    let base_url = model.base_url();
+    let app = app_with(
+        db,
+        &[("LLM_PROVIDER", "openai"), ("OPENAI_BASE_URL", &base_url)],
+    )
+    .await;
+    // Someone else's tasks first, so positions and ids differ.
+    for title in ["Other 1", "Other 2", "Other 3"] {
+        tasks::add(&app.db.db, "someone", title, None)
+            .await
+            .unwrap();
+    }
+    for title in ["Call the dentist", "Water the plants", "Book a flight"] {
+        tasks::add(&app.db.db, "pia", title, None).await.unwrap();
+    }
+    let listed = app.say("pia", None, "What's pending?").await;
+    let id = listed["conversation_id"].as_i64();
+    let done = app.say("pia", id, "Complete the second one").await;
+    assert_eq!(done["tool_calls"][0]["name"], "complete_task", "{done}");
+    assert_eq!(
+        done["tool_calls"][0]["result"]["title"], "Water the plants",
+        "{done}"
+    );
+    assert_eq!(model.remaining(), 2, "no model round for the position");
+    let completed = tasks::list(&app.db.db, "pia", todo_core::db::StatusFilter::Completed)
+        .await
+        .unwrap();
+    let titles: Vec<&str> = completed.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(titles, ["Water the plants"]);
+    let others = tasks::list(
+        &app.db.db,
+        "someone",
+        todo_core::db::StatusFilter::Completed,
+    )
+    .await
+    .unwrap();
+    assert!(others.is_empty());
+}
+
 todo_core::db_test!(
+    a_position_in_the_last_list_is_resolved_without_the_model,
     turns_per_minute,
     concurrent_turns,
     tasks_per_user,

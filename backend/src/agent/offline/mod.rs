@@ -82,11 +82,20 @@ impl OfflineAgent {
     }
 
     /// Whether this agent answers `message` even when a model runs: a bulk
-    /// deletion (it asks first), or a yes or no to a confirmation it asked.
+    /// deletion (it asks first), a yes or no to a confirmation it asked, or
+    /// a change to a task named by its position in the list the last reply
+    /// showed ("complete the second one"): the stored listing says which
+    /// task that is, where small models take the position for an id.
     pub fn answers_first(message: &str, history: &[HistoryMessage]) -> bool {
         let (_, intent) = understand(message, history);
         match intent {
             Intent::DeleteAll | Intent::DeleteCompleted => true,
+            Intent::Complete(TaskRef::Position(_))
+            | Intent::Delete(TaskRef::Position(_))
+            | Intent::Update {
+                target: TaskRef::Position(_),
+                ..
+            } => !history::listed_ids(history).is_empty(),
             Intent::Confirm(_) => matches!(
                 history::open_question(history),
                 Some(FollowUp::Confirm { .. })
