@@ -88,7 +88,11 @@ impl BenchDb {
     }
 }
 
-async fn count_statements(admin_url: &str, name: &str) -> anyhow::Result<u64> {
+/// Runs `work` on one connection to the server of `admin_url`, then closes it.
+async fn with_admin<T>(
+    admin_url: &str,
+    work: impl AsyncFnOnce(&tokio_postgres::Client) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let Target::Postgres(target) = connect::parse(admin_url)? else {
         bail!("the bench database URL must be a postgres:// URL");
     };
@@ -99,43 +103,41 @@ async fn count_statements(admin_url: &str, name: &str) -> anyhow::Result<u64> {
         .await
         .map_err(|e| anyhow::anyhow!(connect::pg_error_text(&e)))?;
     let driver = tokio::spawn(connection);
-    let row = client
-        .query_one(
-            "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements \
-             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)",
-            &[&name],
-        )
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "pg_stat_statements is not readable ({}); scripts/pg-start.sh loads it",
-                connect::pg_error_text(&e)
-            )
-        });
-    drop(client);
-    let _ = driver.await;
-    let total: i64 = row?.get(0);
-    Ok(total as u64)
-}
-
-async fn admin_execute(admin_url: &str, sql: &str) -> anyhow::Result<()> {
-    let Target::Postgres(target) = connect::parse(admin_url)? else {
-        bail!("the bench database URL must be a postgres:// URL");
-    };
-    let tls = connect::tls_connector(&target)?;
-    let (client, connection) = target
-        .config
-        .connect(tls)
-        .await
-        .map_err(|e| anyhow::anyhow!(connect::pg_error_text(&e)))?;
-    let driver = tokio::spawn(connection);
-    let result = client
-        .batch_execute(sql)
-        .await
-        .map_err(|e| anyhow::anyhow!(connect::pg_error_text(&e)));
+    let result = work(&client).await;
     drop(client);
     let _ = driver.await;
     result
+}
+
+async fn count_statements(admin_url: &str, name: &str) -> anyhow::Result<u64> {
+    with_admin(admin_url, async |client| {
+        let row = client
+            .query_one(
+                "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements \
+                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)",
+                &[&name],
+            )
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "pg_stat_statements is not readable ({}); scripts/pg-start.sh loads it",
+                    connect::pg_error_text(&e)
+                )
+            })?;
+        let total: i64 = row.get(0);
+        Ok(total as u64)
+    })
+    .await
+}
+
+async fn admin_execute(admin_url: &str, sql: &str) -> anyhow::Result<()> {
+    with_admin(admin_url, async |client| {
+        client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| anyhow::anyhow!(connect::pg_error_text(&e)))
+    })
+    .await
 }
 
 /// The same URL naming database `name` (query string kept).

@@ -14,6 +14,16 @@ async fn app_with(db: TestDb, env: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_with(db, env).await
 }
 
+/// The backend with the OpenAI agent asking `model`.
+async fn app_with_model(db: TestDb, model: &ScriptedOpenAi) -> TestApp {
+    let base_url = model.base_url();
+    app_with(
+        db,
+        &[("LLM_PROVIDER", "openai"), ("OPENAI_BASE_URL", &base_url)],
+    )
+    .await
+}
+
 fn error_of(body: &Value) -> (&str, &str) {
     (
         body["error"]["code"].as_str().unwrap_or_default(),
@@ -190,12 +200,7 @@ async fn model_bulk_delete_asks_first(db: TestDb) {
         Reply::text("I deleted all three tasks."),
     ])
     .await;
-    let base_url = model.base_url();
-    let app = app_with(
-        db,
-        &[("LLM_PROVIDER", "openai"), ("OPENAI_BASE_URL", &base_url)],
-    )
-    .await;
+    let app = app_with_model(db, &model).await;
     for title in ["Alpha", "Beta", "Gamma", "Delta"] {
         tasks::add(&app.db.db, "ann", title, None).await.unwrap();
     }
@@ -252,12 +257,7 @@ async fn a_position_in_the_last_list_is_resolved_without_the_model(db: TestDb) {
         Reply::text("Done."),
     ])
     .await;
-    let base_url = model.base_url();
-    let app = app_with(
-        db,
-        &[("LLM_PROVIDER", "openai"), ("OPENAI_BASE_URL", &base_url)],
-    )
-    .await;
+    let app = app_with_model(db, &model).await;
     // Someone else's tasks first, so positions and ids differ.
     for title in ["Other 1", "Other 2", "Other 3"] {
         tasks::add(&app.db.db, "someone", title, None)
